@@ -1,0 +1,182 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/supportbot/supportbot/bot"
+)
+
+// InboxEvent is one stored platform event.
+type InboxEvent struct {
+	ID         int64
+	Message    bot.Message
+	ReceivedAt time.Time
+	// Attempts counts how many times processing was started after a restart
+	// found the event unprocessed.
+	Attempts int
+}
+
+// PutInbox stores m (and the platform's raw payload, which may be nil) in the
+// inbox and returns its id. An event already stored under the same platform
+// and event id is not stored again: PutInbox returns the first copy's id and
+// dup true. It returns only after the row is committed.
+func (db *DB) PutInbox(ctx context.Context, m bot.Message, raw []byte) (id int64, dup bool, err error) {
+	if m.Platform == "" || m.EventID == "" {
+		return 0, false, fmt.Errorf("put inbox: message without platform or event id")
+	}
+	payload, err := json.Marshal(m)
+	if err != nil {
+		return 0, false, fmt.Errorf("put inbox: %w", err)
+	}
+	err = db.Update(ctx, func(tx *Tx) error {
+		res, err := tx.tx.ExecContext(ctx, `
+			INSERT INTO inbox (platform, event_id, payload, raw, received_at)
+			VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (platform, event_id) DO NOTHING`,
+			string(m.Platform), m.EventID, string(payload), string(raw), ts(tx.now))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			id, err = res.LastInsertId()
+			return err
+		}
+		dup = true
+		return tx.tx.QueryRowContext(ctx, `SELECT id FROM inbox WHERE platform = ? AND event_id = ?`,
+			string(m.Platform), m.EventID).Scan(&id)
+	})
+	if err != nil {
+		return 0, false, fmt.Errorf("put inbox: %w", err)
+	}
+	return id, dup, nil
+}
+
+// PendingInbox returns up to limit unprocessed events with an id above
+// afterID, oldest first; none is an empty slice.
+func (db *DB) PendingInbox(ctx context.Context, afterID int64, limit int) ([]*InboxEvent, error) {
+	rows, err := db.read.QueryContext(ctx, `
+		SELECT id, payload, received_at, attempts FROM inbox
+		WHERE processed_at IS NULL AND id > ?
+		ORDER BY id LIMIT ?`, afterID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("pending inbox: %w", err)
+	}
+	defer rows.Close()
+	var out []*InboxEvent
+	for rows.Next() {
+		var (
+			e       InboxEvent
+			payload string
+		)
+		if err := rows.Scan(&e.ID, &payload, tm(&e.ReceivedAt), &e.Attempts); err != nil {
+			return nil, fmt.Errorf("pending inbox: %w", err)
+		}
+		if err := json.Unmarshal([]byte(payload), &e.Message); err != nil {
+			return nil, fmt.Errorf("pending inbox: event %d: %w", e.ID, err)
+		}
+		out = append(out, &e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("pending inbox: %w", err)
+	}
+	return out, nil
+}
+
+// RecoverInbox is called once at start, before processing: it counts one
+// more attempt on every unprocessed event (they were interrupted by a stop or
+// a crash) and gives up on those already tried maxAttempts times, marking
+// them processed with an error so a poison event cannot crash the process at
+// every start. It returns how many are left to process and how many it gave
+// up on.
+func (db *DB) RecoverInbox(ctx context.Context, maxAttempts int) (pending, gaveUp int, err error) {
+	err = db.Update(ctx, func(tx *Tx) error {
+		res, err := tx.tx.ExecContext(ctx, `
+			UPDATE inbox SET processed_at = ?, error = 'gave up after ' || attempts || ' interrupted attempts'
+			WHERE processed_at IS NULL AND attempts >= ?`, ts(tx.now), maxAttempts)
+		if err != nil {
+			return err
+		}
+		n, _ := res.RowsAffected()
+		gaveUp = int(n)
+		res, err = tx.tx.ExecContext(ctx, `UPDATE inbox SET attempts = attempts + 1 WHERE processed_at IS NULL`)
+		if err != nil {
+			return err
+		}
+		n, _ = res.RowsAffected()
+		pending = int(n)
+		return nil
+	})
+	if err != nil {
+		return 0, 0, fmt.Errorf("recover inbox: %w", err)
+	}
+	return pending, gaveUp, nil
+}
+
+// MarkProcessed marks inbox event id processed, in the transaction that
+// records its outcome. It returns ErrNotFound when there is no such event and
+// ErrState when it was already processed (another worker got there first).
+func (tx *Tx) MarkProcessed(ctx context.Context, id int64) error {
+	res, err := tx.tx.ExecContext(ctx, `UPDATE inbox SET processed_at = ? WHERE id = ? AND processed_at IS NULL`, ts(tx.now), id)
+	if err != nil {
+		return fmt.Errorf("mark processed: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return nil
+	}
+	var one int
+	if err := tx.tx.QueryRowContext(ctx, `SELECT 1 FROM inbox WHERE id = ?`, id).Scan(&one); err == sql.ErrNoRows {
+		return fmt.Errorf("mark processed: inbox %d: %w", id, ErrNotFound)
+	}
+	return fmt.Errorf("mark processed: inbox %d: %w", id, &StateError{Op: "mark processed", State: "processed"})
+}
+
+// FailInbox marks event id processed with an error message (a panic or an
+// error that retrying will not fix), so it is not picked up again. It returns
+// ErrNotFound when there is no such event; an event already processed keeps
+// its first outcome and FailInbox returns nil.
+func (db *DB) FailInbox(ctx context.Context, id int64, msg string) error {
+	return db.Update(ctx, func(tx *Tx) error {
+		res, err := tx.tx.ExecContext(ctx, `
+			UPDATE inbox SET processed_at = COALESCE(processed_at, ?), error = ?, attempts = attempts + 1
+			WHERE id = ? AND processed_at IS NULL`, ts(tx.now), msg, id)
+		if err != nil {
+			return fmt.Errorf("fail inbox: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			var one int
+			if err := tx.tx.QueryRowContext(ctx, `SELECT 1 FROM inbox WHERE id = ?`, id).Scan(&one); err == sql.ErrNoRows {
+				return fmt.Errorf("fail inbox %d: %w", id, ErrNotFound)
+			}
+		}
+		return nil
+	})
+}
+
+// InboxError is an event whose processing failed.
+type InboxError struct {
+	ID    int64
+	Error string
+}
+
+// FailedInbox returns the events marked with an error, newest first, at most
+// limit of them.
+func (db *DB) FailedInbox(ctx context.Context, limit int) ([]InboxError, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT id, error FROM inbox WHERE error <> '' ORDER BY id DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("failed inbox: %w", err)
+	}
+	defer rows.Close()
+	var out []InboxError
+	for rows.Next() {
+		var e InboxError
+		if err := rows.Scan(&e.ID, &e.Error); err != nil {
+			return nil, fmt.Errorf("failed inbox: %w", err)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,165 @@
+package storage
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/supportbot/supportbot/bot"
+)
+
+// OutboxItem is one reply waiting to be delivered.
+type OutboxItem struct {
+	ID int64
+	// ConversationID is the conversation the reply belongs to; 0 if none.
+	ConversationID int64
+	// Reply is the reply, with Key set to the row id.
+	Reply         bot.Reply
+	Attempts      int
+	NextAttemptAt time.Time
+	CreatedAt     time.Time
+}
+
+// AddReply puts r in the outbox, due now, for the conversation convID and
+// the inbox event inboxID it answers (either may be 0). It returns the row
+// id, which becomes r.Key when it is sent.
+func (tx *Tx) AddReply(ctx context.Context, convID, inboxID int64, r bot.Reply) (int64, error) {
+	r.Key = ""
+	payload, err := json.Marshal(r)
+	if err != nil {
+		return 0, fmt.Errorf("add reply: %w", err)
+	}
+	res, err := tx.tx.ExecContext(ctx, `
+		INSERT INTO outbox (conversation_id, inbox_id, platform, chat_id, payload, created_at, next_attempt_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		nullID(convID), nullID(inboxID), string(r.Platform), r.ChatID, string(payload), ts(tx.now), ts(tx.now))
+	if err != nil {
+		return 0, fmt.Errorf("add reply: %w", err)
+	}
+	return res.LastInsertId()
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// PendingOutbox returns up to limit replies neither sent nor given up,
+// oldest first, whether due or not (the sender keeps each chat's replies in
+// order, so a reply waiting for a retry holds back the later ones of the
+// same chat). None is an empty slice.
+func (db *DB) PendingOutbox(ctx context.Context, limit int) ([]*OutboxItem, error) {
+	rows, err := db.read.QueryContext(ctx, `
+		SELECT id, COALESCE(conversation_id, 0), payload, attempts, next_attempt_at, created_at
+		FROM outbox INDEXED BY outbox_pending
+		WHERE sent_at IS NULL AND failed_at IS NULL
+		ORDER BY id LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("pending outbox: %w", err)
+	}
+	defer rows.Close()
+	var out []*OutboxItem
+	for rows.Next() {
+		var (
+			it      OutboxItem
+			payload string
+		)
+		if err := rows.Scan(&it.ID, &it.ConversationID, &payload, &it.Attempts, tm(&it.NextAttemptAt), tm(&it.CreatedAt)); err != nil {
+			return nil, fmt.Errorf("pending outbox: %w", err)
+		}
+		if err := json.Unmarshal([]byte(payload), &it.Reply); err != nil {
+			return nil, fmt.Errorf("pending outbox: reply %d: %w", it.ID, err)
+		}
+		it.Reply.Key = strconv.FormatInt(it.ID, 10)
+		out = append(out, &it)
+	}
+	return out, rows.Err()
+}
+
+// MarkSent records that reply id was delivered as the platform's message
+// sentID. It returns ErrNotFound when there is no such reply and a
+// *StateError (ErrState) when it was already sent or given up.
+func (db *DB) MarkSent(ctx context.Context, id int64, sentID string) error {
+	return db.Update(ctx, func(tx *Tx) error {
+		return tx.finishReply(ctx, id, `sent_at = ?1, sent_id = ?2, attempts = attempts + 1, error = ''`, "sent", sentID)
+	})
+}
+
+// RetryLater records a failed attempt at reply id and makes it due again at
+// at. It returns ErrNotFound when there is no such reply and a *StateError
+// (ErrState) when it was already sent or given up.
+func (db *DB) RetryLater(ctx context.Context, id int64, at time.Time, reason string) error {
+	return db.Update(ctx, func(tx *Tx) error {
+		return tx.finishReply(ctx, id, `attempts = attempts + 1, next_attempt_at = ?3, error = ?2`, "retry", reason, ts(at))
+	})
+}
+
+// GiveUp records that reply id will never be delivered (reason says why).
+// When blocked is true the recipient blocked the bot: their conversation is
+// marked blocked in the same transaction, and their other pending replies
+// are given up too. It returns ErrNotFound when there is no such reply and a
+// *StateError (ErrState) when it was already sent or given up.
+func (db *DB) GiveUp(ctx context.Context, id int64, reason string, blocked bool) error {
+	return db.Update(ctx, func(tx *Tx) error {
+		if err := tx.finishReply(ctx, id, `failed_at = ?1, attempts = attempts + 1, error = ?2`, "give up", reason); err != nil {
+			return err
+		}
+		if !blocked {
+			return nil
+		}
+		var p, chat string
+		if err := tx.tx.QueryRowContext(ctx, `SELECT platform, chat_id FROM outbox WHERE id = ?`, id).Scan(&p, &chat); err != nil {
+			return fmt.Errorf("give up: %w", err)
+		}
+		if _, err := tx.tx.ExecContext(ctx, `
+			UPDATE outbox SET failed_at = ?, error = ? WHERE platform = ? AND chat_id = ? AND sent_at IS NULL AND failed_at IS NULL`,
+			ts(tx.now), reason, p, chat); err != nil {
+			return fmt.Errorf("give up: %w", err)
+		}
+		if _, err := tx.tx.ExecContext(ctx, `UPDATE conversations SET blocked = 1, updated_at = ? WHERE platform = ? AND chat_id = ?`,
+			ts(tx.now), p, chat); err != nil {
+			return fmt.Errorf("give up: %w", err)
+		}
+		return nil
+	})
+}
+
+// finishReply applies set (with ?1 = now and the further args as ?2, ?3)
+// to pending reply id.
+func (tx *Tx) finishReply(ctx context.Context, id int64, set, op string, args ...any) error {
+	res, err := tx.tx.ExecContext(ctx, `UPDATE outbox SET `+set+` WHERE id = ?`+strconv.Itoa(len(args)+2)+
+		` AND sent_at IS NULL AND failed_at IS NULL`, append(append([]any{ts(tx.now)}, args...), id)...)
+	if err != nil {
+		return fmt.Errorf("%s reply %d: %w", op, id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return nil
+	}
+	var sent, failed int
+	err = tx.tx.QueryRowContext(ctx, `SELECT sent_at IS NOT NULL, failed_at IS NOT NULL FROM outbox WHERE id = ?`, id).Scan(&sent, &failed)
+	if err != nil {
+		return fmt.Errorf("%s reply %d: %w", op, id, ErrNotFound)
+	}
+	st := State("failed")
+	if sent == 1 {
+		st = "sent"
+	}
+	return &StateError{Op: op + " reply", State: st}
+}
+
+// Backlog counts the inbox events not processed yet and the replies due by
+// now that are neither sent nor given up.
+func (db *DB) Backlog(ctx context.Context) (inbox, outbox int, err error) {
+	now := ts(db.Now())
+	err = db.read.QueryRowContext(ctx, `
+		SELECT (SELECT COUNT(*) FROM inbox WHERE processed_at IS NULL),
+		       (SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ?)`, now).Scan(&inbox, &outbox)
+	if err != nil {
+		return 0, 0, fmt.Errorf("backlog: %w", err)
+	}
+	return inbox, outbox, nil
+}
