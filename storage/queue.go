@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
 )
 
 // Handoff reasons stored with a handoff (the matcher's own reasons, request
