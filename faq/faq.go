@@ -3,6 +3,13 @@
 // message asks for. It is pure: no network, no database.
 package faq
 
+import (
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
 // FAQ is a loaded, validated faq.yaml.
 type FAQ struct {
 	// Entries are the answers, in file order.
@@ -19,6 +26,13 @@ type FAQ struct {
 	// Handoff extends the built-in lexicon of requests for a person and of
 	// anger.
 	Handoff HandoffLexicon `yaml:"handoff"`
+
+	// Warnings are problems the loader tolerated because its Options asked
+	// it to (see Options); a strict Parse or Load leaves it empty.
+	Warnings ErrorList `yaml:"-"`
+
+	// byID indexes Entries; set by the loader, nil in a FAQ built by hand.
+	byID map[string]*Entry
 }
 
 // Entry is one question the brand answers.
@@ -83,6 +97,10 @@ type Texts struct {
 type Hours struct {
 	TimeZone string            `yaml:"timezone"`
 	Schedule map[string]string `yaml:"schedule"`
+
+	// plan is the parsed schedule, set by the loader; Hours built by hand
+	// are parsed on each call.
+	plan *plan
 }
 
 // HandoffLexicon holds phrases that send a conversation to a person.
@@ -127,4 +145,168 @@ type Decision struct {
 	Reason Reason `json:"reason,omitempty"`
 	// Lang is "ru" or "en": the language the customer wrote in.
 	Lang string `json:"lang,omitempty"`
+}
+
+// MaxLabel is the longest button label, in characters: VK cuts button
+// labels at 40.
+const MaxLabel = 40
+
+// Entry returns the entry with the given id, or nil if there is none.
+func (f *FAQ) Entry(id string) *Entry {
+	if f == nil {
+		return nil
+	}
+	if f.byID != nil {
+		return f.byID[id]
+	}
+	for _, e := range f.Entries {
+		if e.ID == id {
+			return e
+		}
+	}
+	return nil
+}
+
+// Closest returns up to n entry ids that look like id, closest first: ids
+// that contain it or are contained in it, then ids within a few typing
+// mistakes (edit distance, case-insensitive). It suggests what a mistyped
+// "/faq retrns" or a broken button meant; far-off ids are never returned, so
+// the result may be empty.
+func (f *FAQ) Closest(id string, n int) []string {
+	if f == nil || n <= 0 {
+		return nil
+	}
+	ids := make([]string, 0, len(f.Entries))
+	seen := make(map[string]bool, len(f.Entries))
+	for _, e := range f.Entries {
+		if !seen[e.ID] {
+			seen[e.ID] = true
+			ids = append(ids, e.ID)
+		}
+	}
+	return closest(id, ids, n)
+}
+
+// closest ranks candidates by their likeness to s (see FAQ.Closest).
+func closest(s string, candidates []string, n int) []string {
+	ls := strings.ToLower(s)
+	if ls == "" {
+		return nil
+	}
+	limit := max(2, utf8.RuneCountInString(ls)/3)
+	type scored struct {
+		id   string
+		d, i int
+	}
+	var found []scored
+	for i, c := range candidates {
+		lc := strings.ToLower(c)
+		if lc == ls {
+			continue
+		}
+		d := distance(ls, lc)
+		if utf8.RuneCountInString(ls) >= 3 && strings.Contains(lc, ls) ||
+			utf8.RuneCountInString(lc) >= 3 && strings.Contains(ls, lc) {
+			d = min(d, 1) // a prefix or a part of the id ranks with a typo
+		}
+		if d > limit {
+			continue
+		}
+		found = append(found, scored{c, d, i})
+	}
+	sort.SliceStable(found, func(a, b int) bool { return found[a].d < found[b].d })
+	var out []string
+	for _, s := range found {
+		if len(out) == n {
+			break
+		}
+		out = append(out, s.id)
+	}
+	return out
+}
+
+// distance is the optimal-string-alignment edit distance between a and b in
+// runes: insertions, deletions, substitutions and swaps of two neighbours
+// each cost one.
+func distance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	if len(ra) == 0 {
+		return len(rb)
+	}
+	if len(rb) == 0 {
+		return len(ra)
+	}
+	prev2 := make([]int, len(rb)+1)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[len(rb)]
+}
+
+// Label is the text of a button that leads to this entry: the Title, or else
+// the first question with its first letter capitalised, cut at a word
+// boundary with "…" to fit MaxLabel characters.
+func (e *Entry) Label() string {
+	s := strings.TrimSpace(e.Title)
+	if s == "" && len(e.Questions) > 0 {
+		s = strings.TrimSpace(e.Questions[0])
+	}
+	if s == "" {
+		s = e.ID
+	}
+	s = strings.Join(strings.Fields(s), " ")
+	if r, size := utf8.DecodeRuneInString(s); unicode.IsLower(r) {
+		s = string(unicode.ToUpper(r)) + s[size:]
+	}
+	return truncate(s, MaxLabel)
+}
+
+// truncate cuts s to at most n runes, at a word boundary when one is near,
+// ending it with "…".
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)[:n-1]
+	cut := len(r)
+	for i := len(r) - 1; i > n/2; i-- {
+		if unicode.IsSpace(r[i]) {
+			cut = i
+			break
+		}
+	}
+	t := strings.TrimRightFunc(string(r[:cut]), func(c rune) bool {
+		return unicode.IsSpace(c) || unicode.IsPunct(c) && c != ')' && c != '»'
+	})
+	return t + "…"
+}
+
+// AnswerFor returns the answer in the customer's language: AnswerEN for
+// "en" (and "en-US" and the like) when the entry has one, Answer otherwise.
+func (e *Entry) AnswerFor(lang string) string {
+	if isEnglish(lang) && e.AnswerEN != "" {
+		return e.AnswerEN
+	}
+	return e.Answer
+}
+
+// isEnglish reports whether lang names English ("en", "en-GB", "EN").
+func isEnglish(lang string) bool {
+	return len(lang) >= 2 && strings.EqualFold(lang[:2], "en") && (len(lang) == 2 || lang[2] == '-' || lang[2] == '_')
 }
