@@ -106,29 +106,35 @@ func (t *Telegram) Poll(ctx context.Context, h bot.Handler) error {
 // handleBatch hands the updates to h in order and returns the offset that
 // confirms exactly those handled (or skipped): it stops at the first update
 // Handle fails on.
-func (t *Telegram) handleBatch(ctx context.Context, h bot.Handler, raws []json.RawMessage, offset int64) (int64, error) {
+func (t *Telegram) handleBatch(ctx context.Context, h bot.Handler, raws []json.RawMessage, sent int64) (int64, error) {
+	offset := sent
+	past := func(id int64) {
+		if id >= offset {
+			offset = id + 1
+		}
+	}
 	for _, raw := range raws {
 		id, u, err := decodeUpdate(raw)
 		if err != nil {
 			t.log.Error("telegram: skipping malformed update", "err", err, "update", truncate(string(raw), 2000))
-			if id != 0 && id >= offset {
-				offset = id + 1
+			if id != 0 {
+				past(id)
 			}
 			continue
 		}
-		if id < offset {
-			continue // already confirmed; Telegram should not send it again
+		if sent > 0 && id < sent {
+			continue // confirmed by this very request; Telegram does not send those
 		}
 		m, ok, why := t.convert(u)
 		if !ok {
 			t.log.Debug("telegram: skipping update", "update_id", id, "why", why)
-			offset = id + 1
+			past(id)
 			continue
 		}
 		if err := h.Handle(ctx, m); err != nil {
 			return offset, err
 		}
-		offset = id + 1
+		past(id)
 	}
 	return offset, nil
 }
