@@ -1,12 +1,101 @@
 package main
 
 import (
+	"bufio"
 	"context"
-	"errors"
+	"encoding/json"
+	"flag"
+	"fmt"
 	"io"
+	"os"
+
+	"github.com/supportbot/supportbot/faq"
 )
 
-// runTry is not built yet.
+// tryResult is one line of `supportbot try` output.
+type tryResult struct {
+	Text       string   `json:"text"`
+	Action     string   `json:"action"`
+	Entry      string   `json:"entry"`
+	Score      float64  `json:"score"`
+	Candidates []string `json:"candidates"`
+}
+
+// runTry reads one customer message per line on stdin and prints the
+// matcher's decision for each as one JSON object per line, in order.
 func runTry(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	return errors.New("try: not implemented yet")
+	fs := flag.NewFlagSet("try", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	def := os.Getenv("SUPPORTBOT_FAQ")
+	if def == "" {
+		def = "faq.yaml"
+	}
+	path := fs.String("faq", def, "the FAQ file ($SUPPORTBOT_FAQ)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: supportbot try [-faq FILE] < messages.txt")
+		fmt.Fprintln(stderr, "Reads one customer message per line and prints one JSON decision per line.")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return fmt.Errorf("try: unexpected argument %q", fs.Arg(0))
+	}
+	f, err := faq.Load(*path)
+	if err != nil {
+		return fmt.Errorf("try: %w", err)
+	}
+	m := faq.NewMatcher(f)
+
+	in := bufio.NewReader(stdin)
+	out := bufio.NewWriterSize(stdout, 64<<10)
+	enc := json.NewEncoder(out)
+	enc.SetEscapeHTML(false)
+	for {
+		if err := ctx.Err(); err != nil {
+			out.Flush()
+			return err
+		}
+		line, rerr := in.ReadString('\n')
+		if rerr != nil && rerr != io.EOF {
+			out.Flush()
+			return fmt.Errorf("try: read: %w", rerr)
+		}
+		if len(line) > 0 {
+			line = trimEOL(line)
+			d := m.Match(line)
+			r := tryResult{Text: line, Action: string(d.Action), Entry: d.Entry, Score: round3(d.Score), Candidates: d.Candidates}
+			if r.Candidates == nil {
+				r.Candidates = []string{}
+			}
+			if err := enc.Encode(r); err != nil {
+				return fmt.Errorf("try: write: %w", err)
+			}
+		}
+		if rerr == io.EOF {
+			break
+		}
+	}
+	if err := out.Flush(); err != nil {
+		return fmt.Errorf("try: write: %w", err)
+	}
+	return nil
+}
+
+// trimEOL drops a trailing "\n" or "\r\n".
+func trimEOL(s string) string {
+	if n := len(s); n > 0 && s[n-1] == '\n' {
+		s = s[:n-1]
+	}
+	if n := len(s); n > 0 && s[n-1] == '\r' {
+		s = s[:n-1]
+	}
+	return s
+}
+
+// round3 rounds a score to three decimals for readable output.
+func round3(x float64) float64 {
+	return float64(int64(x*1000+0.5)) / 1000
 }

@@ -1,0 +1,353 @@
+package faq
+
+import (
+	"math"
+	"slices"
+	"sort"
+	"sync"
+)
+
+// Matcher decides what a customer's message asks for. Build it once per FAQ
+// with NewMatcher; Match is safe for concurrent use.
+type Matcher struct {
+	ids       []string
+	smalltalk []bool
+	lex       *lexicon
+	ix        *index
+	// knownSurf and knownStem are the words of the FAQ and the lexicon.
+	knownSurf map[string]bool
+	knownStem map[string]bool
+	typos     *typoIndex
+	// small are the small-talk entries; smallVocab their words and the
+	// built-in greetings; topicStems the stems of the other entries.
+	small      []smallEntry
+	smallVocab map[string]bool
+	topicStems map[string]bool
+	handoff    *handoffRules
+	scratch    sync.Pool
+}
+
+// smallEntry is a greeting, thanks or the like.
+type smallEntry struct {
+	entry int
+	stems map[string]bool
+}
+
+// matcherVocab adapts a Matcher to the vocab interface of analyze.
+type matcherVocab struct{ m *Matcher }
+
+func (v matcherVocab) knows(surf, st string) bool {
+	return v.m.knownSurf[surf] || v.m.knownStem[st]
+}
+
+func (v matcherVocab) correct(surf string) string {
+	return v.m.typos.correct(surf)
+}
+
+// greetingWords are small talk whatever the FAQ says: removed from a message
+// before its topic is matched, so "Здравствуйте! Где мой заказ?" is about the
+// order.
+var greetingWords = toSet(`
+привет приветик приветствую здравствуйте здравствуй здрасте здрасьте добрый доброе доброго добрая
+день утро вечер ночи суток времени хай хелло салют
+спасибо спасибки благодарю благодарность спс пасиб пасибо пока досвидания свидания
+hi hello hey hiya greetings good morning afternoon evening thanks thank thx ty bye goodbye cheers
+`)
+
+// NewMatcher builds the index of f: its entries' phrasings, keywords and
+// answers, its synonyms on top of the built-in ones, and its handoff
+// phrases on top of the built-in lexicon.
+func NewMatcher(f *FAQ) *Matcher {
+	groups, _ := builtinLexicon()
+	all := append(slices.Clip(groups), f.Synonyms...)
+	m := &Matcher{
+		lex:        newLexicon(all),
+		knownSurf:  map[string]bool{},
+		knownStem:  map[string]bool{},
+		smallVocab: map[string]bool{},
+		topicStems: map[string]bool{},
+	}
+	m.ix = &index{stemID: map[string]int32{}, gramID: map[string]int32{}, conceptID: map[int32]int32{}}
+	var docs [][]weightedDoc
+	var typoWords []string
+	seen := map[string]bool{}
+	noteWords := func(ws []word) {
+		for _, w := range ws {
+			m.knownSurf[w.surf] = true
+			m.knownStem[w.stem] = true
+			if !w.stop && !seen[w.surf] && w.script != scriptOther {
+				seen[w.surf] = true
+				typoWords = append(typoWords, w.surf)
+			}
+		}
+	}
+	for w := range m.lex.words {
+		if !stopwords[w] && !seen[w] {
+			seen[w] = true
+			typoWords = append(typoWords, w)
+		}
+	}
+	slices.Sort(typoWords) // deterministic ties
+	for _, e := range f.Entries {
+		if e == nil {
+			continue
+		}
+		i := len(m.ids)
+		m.ids = append(m.ids, e.ID)
+		m.smalltalk = append(m.smalltalk, e.SmallTalk)
+		var ds []weightedDoc
+		if e.SmallTalk {
+			se := smallEntry{entry: i, stems: map[string]bool{}}
+			for _, q := range e.Questions {
+				ws := analyze(q, nil, m.lex)
+				noteWords(ws)
+				for _, w := range ws {
+					se.stems[w.stem] = true
+					m.smallVocab[w.surf] = true
+					m.smallVocab[w.stem] = true
+				}
+			}
+			m.small = append(m.small, se)
+			docs = append(docs, nil)
+			continue
+		}
+		addDoc := func(text string, weight float32) {
+			ws := analyze(text, nil, m.lex)
+			noteWords(ws)
+			if weight >= 1 {
+				for _, w := range ws {
+					if !w.stop {
+						m.topicStems[w.stem] = true
+					}
+				}
+			}
+			fs := m.ix.docFeatures(ws, true, nil, nil)
+			if len(fs) > 0 {
+				ds = append(ds, weightedDoc{feats: fs, w: weight})
+			}
+		}
+		for _, q := range e.Questions {
+			addDoc(q, 1)
+		}
+		for _, k := range e.Keywords {
+			addDoc(k, 1)
+		}
+		if e.Answer != "" {
+			addDoc(e.Answer, answerWeight)
+		}
+		if e.AnswerEN != "" {
+			addDoc(e.AnswerEN, answerWeight)
+		}
+		docs = append(docs, ds)
+	}
+	// Typo targets: FAQ words first, then lexicon words not already there.
+	m.typos = newTypoIndex(typoWords)
+	buildIndex(docs, m.ix)
+	m.handoff = newHandoffRules(f.Handoff, m.lex)
+	n := len(m.ids)
+	m.scratch.New = func() any { s := make([]float64, 2*n); return &s }
+	return m
+}
+
+// candidate is an entry with its score.
+type candidate struct {
+	entry int
+	score float64
+	word  float64 // cosine in the word space
+	gram  float64 // cosine in the gram space
+}
+
+// Match decides what text asks for.
+func (m *Matcher) Match(text string) Decision {
+	ws := analyze(text, matcherVocab{m}, m.lex)
+	d := Decision{Candidates: []string{}, Lang: language(ws)}
+	if r, ok := m.handoff.match(text, ws); ok {
+		d.Action, d.Reason, d.Score = Handoff, r, 1
+		return d
+	}
+	// Split off small talk.
+	var topic []word
+	onlySmall := true
+	for _, w := range ws {
+		if w.stop {
+			continue
+		}
+		if greetingWords[w.surf] || greetingWords[w.orig] || (m.smallVocab[w.stem] && !m.topicStems[w.stem]) {
+			continue
+		}
+		onlySmall = false
+		break
+	}
+	if onlySmall {
+		if e, s := m.matchSmall(ws); e >= 0 {
+			d.Action, d.Entry, d.Score = Answer, m.ids[e], s
+			d.Candidates = []string{m.ids[e]}
+			return d
+		}
+		d.Action = Fallback
+		return d
+	}
+	for i, w := range ws {
+		if greetingWords[w.surf] || greetingWords[w.orig] || (m.smallVocab[w.stem] && !m.topicStems[w.stem]) {
+			// Greeting words and a following "день/утро" are not the topic.
+			continue
+		}
+		// "добрый день": skip the noun after a greeting adjective.
+		if i > 0 && (ws[i-1].surf == "добрый" || ws[i-1].surf == "доброе" || ws[i-1].surf == "доброго") {
+			continue
+		}
+		topic = append(topic, w)
+	}
+	cands := m.score(topic)
+	return m.decide(d, topic, cands)
+}
+
+// language is "en" when the message has more Latin letters than Cyrillic.
+func language(ws []word) string {
+	lat, cyr := 0, 0
+	for _, w := range ws {
+		switch w.script {
+		case scriptLatin:
+			lat += len(w.surf)
+		case scriptCyrillic:
+			cyr += len(w.surf) / 2
+		}
+	}
+	if lat > cyr {
+		return "en"
+	}
+	return "ru"
+}
+
+// matchSmall picks the small-talk entry sharing most words with ws.
+func (m *Matcher) matchSmall(ws []word) (int, float64) {
+	best, bestS := -1, 0.0
+	n := 0
+	for _, w := range ws {
+		if w.script != scriptOther {
+			n++
+		}
+	}
+	for _, se := range m.small {
+		hit := 0
+		for _, w := range ws {
+			if se.stems[w.stem] {
+				hit++
+			}
+		}
+		if hit == 0 {
+			continue
+		}
+		s := float64(hit) / math.Max(float64(n), 1)
+		if s > bestS {
+			best, bestS = se.entry, s
+		}
+	}
+	return best, math.Min(1, 0.5+bestS/2)
+}
+
+// score ranks entries for the topic words, best first (at most 5).
+func (m *Matcher) score(ws []word) []candidate {
+	ix := m.ix
+	var unknown [2]float64
+	feats := ix.docFeatures(ws, false, make([]int32, 0, 64), &unknown)
+	var norm [2]float64
+	norm = unknown
+	for _, f := range feats {
+		v := float64(ix.idf[f])
+		norm[ix.space[f]] += v * v
+	}
+	if norm[0] == 0 && norm[1] == 0 {
+		return nil
+	}
+	sp := m.scratch.Get().(*[]float64)
+	acc := *sp
+	clear(acc)
+	n := len(m.ids)
+	for _, f := range feats {
+		s := ix.space[f]
+		q := float64(ix.idf[f]) / math.Sqrt(norm[s])
+		off := int(s) * n
+		for _, p := range ix.post[f] {
+			acc[off+int(p.entry)] += q * float64(p.w)
+		}
+	}
+	var top []candidate
+	for e := 0; e < n; e++ {
+		c := candidate{entry: e, word: acc[e], gram: acc[n+e]}
+		c.score = wordShare*c.word + (1-wordShare)*c.gram
+		if c.score <= 0 || m.smalltalk[e] {
+			continue
+		}
+		if len(top) < 5 || c.score > top[len(top)-1].score {
+			top = append(top, c)
+			sort.SliceStable(top, func(i, j int) bool { return top[i].score > top[j].score })
+			if len(top) > 5 {
+				top = top[:5]
+			}
+		}
+	}
+	m.scratch.Put(sp)
+	return top
+}
+
+// wordShare is the weight of the word space in an entry's score.
+const wordShare = 0.6
+
+// Decision thresholds on the score.
+const (
+	answerAt  = 0.42 // the first choice is answered from here...
+	marginAt  = 0.07 // ...when the second is this far behind
+	clarifyAt = 0.28 // below this nothing fits
+	closeTo   = 0.07 // candidates this close to the first are offered
+)
+
+// decide turns ranked candidates into a decision.
+func (m *Matcher) decide(d Decision, ws []word, cands []candidate) Decision {
+	for _, c := range cands {
+		d.Candidates = append(d.Candidates, m.ids[c.entry])
+	}
+	if len(cands) == 0 {
+		d.Action = Fallback
+		return d
+	}
+	s1 := cands[0].score
+	s2 := 0.0
+	if len(cands) > 1 {
+		s2 = cands[1].score
+	}
+	d.Score = math.Min(1, math.Max(0, s1))
+	switch {
+	case s1 >= answerAt && s1-s2 >= marginAt:
+		d.Action, d.Entry = Answer, m.ids[cands[0].entry]
+		d.Candidates = d.Candidates[:1]
+	case s1 >= clarifyAt && len(cands) > 1 && s2 >= s1-closeTo:
+		d.Action = Clarify
+		k := 1
+		for k < len(cands) && k < 3 && cands[k].score >= s1-closeTo {
+			k++
+		}
+		d.Candidates = d.Candidates[:k]
+	default:
+		d.Action = Fallback
+	}
+	return d
+}
+
+// Keywords returns the normalised content terms of text: layout-repaired,
+// lower-cased, ё folded to е, stemmed, function words and greetings removed,
+// in order of appearance without repeats. It groups messages by topic.
+func Keywords(text string) []string {
+	_, lx := builtinLexicon()
+	ws := analyze(text, nil, lx)
+	var out []string
+	seen := map[string]bool{}
+	for _, w := range ws {
+		if w.stop || greetingWords[w.surf] || w.stem == "" || seen[w.stem] {
+			continue
+		}
+		seen[w.stem] = true
+		out = append(out, w.stem)
+	}
+	return out
+}

@@ -1,0 +1,378 @@
+package faq
+
+import (
+	_ "embed"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+//go:embed data/handoff.txt
+var builtinHandoff string
+
+// defaultGap is how many words may stand between two elements of a rule.
+const defaultGap = 3
+
+// hmember is one word of the handoff lexicon.
+type hmember struct {
+	text   []rune
+	stem   string
+	prefix bool
+}
+
+// halt is one alternative of an element: one word or an exact phrase.
+type halt []int // member indices, adjacent words
+
+// helement is one position of a rule.
+type helement struct {
+	alts     []halt
+	blockers []int // members that, right before the match, cancel it
+	gap      int   // words allowed between the previous element and this one
+}
+
+type hkind uint8
+
+const (
+	hRequest hkind = iota
+	hAngry
+	hWeak
+	hOnly
+)
+
+type hrule struct {
+	kind  hkind
+	elems []helement
+}
+
+// handoffRules recognises requests for a person and anger.
+type handoffRules struct {
+	members []hmember
+	rules   []hrule
+}
+
+// politeness are words an "only" rule ignores.
+var politeness = toSet(`пожалуйста пожалуйсто пожалуста плиз please pls plz мне меня нам срочно скорее быстрее
+эй алло ау hey hello hi привет здравствуйте добрый день вечер утро уже можно now here a an the me`)
+
+// newHandoffRules compiles the built-in lexicon and the FAQ's extension.
+func newHandoffRules(ext HandoffLexicon, lx *lexicon) *handoffRules {
+	h := &handoffRules{}
+	memo := map[string]int{}
+	member := func(m string) int {
+		if i, ok := memo[m]; ok {
+			return i
+		}
+		hm := hmember{}
+		if strings.HasSuffix(m, "*") {
+			hm.prefix = true
+			m = strings.TrimSuffix(m, "*")
+		}
+		m = fold(m)
+		hm.text = []rune(m)
+		hm.stem = stem(m, scriptOf(m))
+		memo[m+strconv.FormatBool(hm.prefix)] = len(h.members)
+		h.members = append(h.members, hm)
+		return len(h.members) - 1
+	}
+	classes := map[string]*helement{}
+	parseElem := func(tok string) helement {
+		if strings.HasPrefix(tok, "@") {
+			if c, ok := classes[tok[1:]]; ok {
+				return *c
+			}
+			return helement{}
+		}
+		var e helement
+		for _, alt := range strings.Split(tok, "|") {
+			var a halt
+			for _, w := range strings.Fields(alt) {
+				a = append(a, member(w))
+			}
+			if len(a) > 0 {
+				e.alts = append(e.alts, a)
+			}
+		}
+		return e
+	}
+	for _, line := range strings.Split(builtinHandoff, "\n") {
+		if i := strings.IndexByte(line, '#'); i >= 0 {
+			line = line[:i]
+		}
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		if strings.HasPrefix(line, "@") {
+			name, rest, ok := strings.Cut(line[1:], ":")
+			if ok && !strings.Contains(name, " ") {
+				c := &helement{}
+				for _, w := range strings.Fields(rest) {
+					c.alts = append(c.alts, halt{member(w)})
+				}
+				classes[strings.TrimSpace(name)] = c
+				continue
+			}
+			name, rest, ok = strings.Cut(line[1:], " - ")
+			if c := classes[strings.TrimSpace(name)]; ok && c != nil {
+				for _, w := range strings.Fields(rest) {
+					c.blockers = append(c.blockers, member(w))
+				}
+			}
+			continue
+		}
+		kindName, body, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		r := hrule{}
+		switch strings.TrimSpace(kindName) {
+		case "request":
+			r.kind = hRequest
+		case "angry":
+			r.kind = hAngry
+		case "weak":
+			r.kind = hWeak
+		case "only":
+			r.kind = hOnly
+		default:
+			continue
+		}
+		gap := defaultGap
+		for _, tok := range splitElements(body) {
+			if strings.HasPrefix(tok, "~") {
+				if n, err := strconv.Atoi(tok[1:]); err == nil {
+					gap = n
+				}
+				continue
+			}
+			e := parseElem(tok)
+			if len(e.alts) == 0 {
+				continue
+			}
+			e.gap = gap
+			gap = defaultGap
+			r.elems = append(r.elems, e)
+		}
+		if len(r.elems) > 0 {
+			h.rules = append(h.rules, r)
+		}
+	}
+	addExt := func(phrases []string, kind hkind) {
+		for _, p := range phrases {
+			r := hrule{kind: kind}
+			for _, w := range plainWords(p) {
+				if stopwords[w.text] && len(plainWords(p)) > 1 {
+					continue
+				}
+				r.elems = append(r.elems, helement{alts: []halt{{member(w.text)}}, gap: 2})
+			}
+			if len(r.elems) > 0 {
+				h.rules = append(h.rules, r)
+			}
+		}
+	}
+	addExt(ext.Request, hRequest)
+	addExt(ext.Angry, hAngry)
+	return h
+}
+
+// splitElements splits a rule body into elements: fields separated by
+// spaces, where "_" joins the words of a phrase alternative ("так_и_не").
+func splitElements(body string) []string {
+	out := strings.Fields(body)
+	for i, t := range out {
+		if !strings.HasPrefix(t, "@") {
+			out[i] = strings.ReplaceAll(t, "_", " ")
+		}
+	}
+	return out
+}
+
+// hword is a message word as the handoff rules see it.
+type hword struct {
+	text []rune
+	stem string
+}
+
+// matches reports whether word w is member m.
+func (m *hmember) matches(w *hword) bool {
+	n := len(m.text)
+	if m.prefix {
+		if len(w.text) >= n && runesEqual(w.text[:n], m.text) {
+			return true
+		}
+		if n < 5 || len(w.text) < n-1 || w.text[0] != m.text[0] {
+			return false
+		}
+		for _, k := range []int{n - 1, n, n + 1} {
+			if k <= len(w.text) && damerau(w.text[:k], m.text, 1) <= 1 {
+				return true
+			}
+		}
+		return false
+	}
+	if runesEqual(w.text, m.text) || (m.stem != "" && w.stem == m.stem && len(m.text) > 3) {
+		return true
+	}
+	return n >= 5 && w.text[0] == m.text[0] && damerau(w.text, m.text, 1) <= 1
+}
+
+func runesEqual(a, b []rune) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// match decides whether a message asks for a person or is angry.
+func (h *handoffRules) match(text string, ws []word) (Reason, bool) {
+	if len(ws) == 0 || len(ws) > 80 {
+		return "", false
+	}
+	hw := make([]hword, len(ws))
+	for i := range ws {
+		hw[i] = hword{text: []rune(ws[i].orig), stem: ws[i].stem}
+		if ws[i].orig == "" {
+			hw[i].text = []rune(ws[i].surf)
+		}
+	}
+	// Which members does each word match? Computed lazily.
+	cache := make(map[[2]int]bool)
+	is := func(wi, mi int) bool {
+		k := [2]int{wi, mi}
+		if v, ok := cache[k]; ok {
+			return v
+		}
+		v := len(hw[wi].text) > 0 && h.members[mi].matches(&hw[wi])
+		cache[k] = v
+		return v
+	}
+	// altAt reports the end (exclusive) of alternative a matched at wi, or -1.
+	altAt := func(a halt, wi int) int {
+		if wi+len(a) > len(hw) {
+			return -1
+		}
+		for k, mi := range a {
+			if !is(wi+k, mi) {
+				return -1
+			}
+		}
+		return wi + len(a)
+	}
+	elemAt := func(e *helement, wi int) int {
+		for _, a := range e.alts {
+			if end := altAt(a, wi); end >= 0 {
+				if wi > 0 && len(e.blockers) > 0 {
+					blocked := false
+					for _, b := range e.blockers {
+						if is(wi-1, b) {
+							blocked = true
+							break
+						}
+					}
+					if blocked {
+						continue
+					}
+				}
+				return end
+			}
+		}
+		return -1
+	}
+	var seq func(r *hrule, k, from, to int) bool
+	seq = func(r *hrule, k, from, to int) bool {
+		if k == len(r.elems) {
+			return true
+		}
+		e := &r.elems[k]
+		for wi := from; wi < to && wi < len(hw); wi++ {
+			if end := elemAt(e, wi); end >= 0 {
+				next := len(hw)
+				if k+1 < len(r.elems) {
+					next = end + r.elems[k+1].gap + 1
+				}
+				if seq(r, k+1, end, next) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	weak := 0
+	weakSeen := map[int]bool{}
+	for ri := range h.rules {
+		r := &h.rules[ri]
+		switch r.kind {
+		case hRequest:
+			if seq(r, 0, 0, len(hw)) {
+				return ReasonRequest, true
+			}
+		case hAngry:
+			if seq(r, 0, 0, len(hw)) {
+				return ReasonAngry, true
+			}
+		case hWeak:
+			if !weakSeen[ri] && seq(r, 0, 0, len(hw)) {
+				weakSeen[ri] = true
+				weak++
+			}
+		case hOnly:
+			if onlyMatch(r, hw, ws, elemAt) {
+				return ReasonRequest, true
+			}
+		}
+	}
+	if weak >= 2 || (weak >= 1 && (shouting(ws) || strings.Contains(text, "!!") || strings.Contains(text, "?!"))) {
+		return ReasonAngry, true
+	}
+	return "", false
+}
+
+// onlyMatch reports whether the message, less politeness, is exactly the
+// rule's elements in order.
+func onlyMatch(r *hrule, hw []hword, ws []word, elemAt func(*helement, int) int) bool {
+	var idx []int
+	for i := range ws {
+		if politeness[ws[i].orig] || ws[i].script == scriptOther {
+			continue
+		}
+		idx = append(idx, i)
+	}
+	if len(idx) == 0 || len(idx) > 4 {
+		return false
+	}
+	p := 0
+	for k := range r.elems {
+		if p >= len(idx) {
+			return false
+		}
+		end := elemAt(&r.elems[k], idx[p])
+		if end < 0 {
+			return false
+		}
+		for p < len(idx) && idx[p] < end {
+			p++
+		}
+	}
+	return p == len(idx)
+}
+
+// shouting reports whether most of a message's words are in capitals.
+func shouting(ws []word) bool {
+	up, n := 0, 0
+	for _, w := range ws {
+		if utf8.RuneCountInString(w.orig) < 3 || w.script == scriptOther {
+			continue
+		}
+		n++
+		if w.upper {
+			up++
+		}
+	}
+	return n >= 2 && up*3 >= n*2
+}

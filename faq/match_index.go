@@ -1,0 +1,193 @@
+package faq
+
+import (
+	"math"
+	"slices"
+	"strings"
+)
+
+// The index: every entry is a centroid of its phrasings (questions and
+// keywords at full weight, the answer at answerWeight) in two TF-IDF spaces,
+// one of word stems and synonym groups, one of character n-grams of the
+// words. An inverted list per feature makes scoring a message cost only its
+// own features.
+
+// answerWeight is how much the answer text counts against one phrasing: an
+// answer names the topic's words but also many others.
+const answerWeight = 0.35
+
+// gramN is the length of the character n-grams.
+const gramN = 3
+
+// posting is one entry's weight for a feature.
+type posting struct {
+	entry int32
+	w     float32
+}
+
+// feature kinds: stems and synonym groups make the word space, character
+// n-grams the gram space.
+const (
+	spaceWord = 0
+	spaceGram = 1
+)
+
+// index is the built, read-only scoring structure.
+type index struct {
+	stemID    map[string]int32
+	gramID    map[string]int32
+	conceptID map[int32]int32
+	space     []uint8
+	idf       []float32
+	post      [][]posting
+	// entryFeats are each entry's word-space features, sorted, for coverage.
+	entryFeats [][]int32
+	// unknownIDF is the weight of a feature no entry has.
+	unknownIDF float32
+	n          int
+}
+
+// bag is a set of feature ids with the words they came from.
+type bag struct {
+	ids []int32
+	// unknown counts features no entry has, per space, as IDF mass squared.
+	unknown [2]float64
+}
+
+// docFeatures lists the features of analysed words; with create, unseen
+// features get ids (index building), else they are counted as unknown.
+func (ix *index) docFeatures(ws []word, create bool, dst []int32, unknown *[2]float64) []int32 {
+	add := func(id int32) {
+		dst = append(dst, id)
+	}
+	for i := range ws {
+		w := &ws[i]
+		if w.stop {
+			continue
+		}
+		if id, ok := ix.stemID[w.stem]; ok {
+			add(id)
+		} else if create {
+			id = int32(len(ix.space))
+			ix.stemID[w.stem] = id
+			ix.space = append(ix.space, spaceWord)
+			add(id)
+		} else if unknown != nil {
+			unknown[spaceWord] += float64(ix.unknownIDF * ix.unknownIDF)
+		}
+		for _, c := range w.concepts {
+			if id, ok := ix.conceptID[c]; ok {
+				add(id)
+			} else if create {
+				id = int32(len(ix.space))
+				ix.conceptID[c] = id
+				ix.space = append(ix.space, spaceWord)
+				add(id)
+			}
+		}
+		forGrams(w.surf, func(g string) {
+			if id, ok := ix.gramID[g]; ok {
+				add(id)
+			} else if create {
+				id = int32(len(ix.space))
+				ix.gramID[strings.Clone(g)] = id
+				ix.space = append(ix.space, spaceGram)
+				add(id)
+			} else if unknown != nil {
+				unknown[spaceGram] += float64(ix.unknownIDF * ix.unknownIDF)
+			}
+		})
+	}
+	slices.Sort(dst)
+	return slices.Compact(dst)
+}
+
+// forGrams calls f with every character n-gram of " w " (the spaces mark
+// the word's edges). Words of one letter give none.
+func forGrams(w string, f func(string)) {
+	if len(w) < 2 {
+		return
+	}
+	var buf [64]byte
+	s := append(append(append(buf[:0], ' '), w...), ' ')
+	// offsets of rune starts
+	var offs [40]int
+	n := 0
+	for i := range string(s) {
+		if n == len(offs) {
+			break
+		}
+		offs[n] = i
+		n++
+	}
+	for i := 0; i+gramN <= n; i++ {
+		end := len(s)
+		if i+gramN < n {
+			end = offs[i+gramN]
+		}
+		f(string(s[offs[i]:end]))
+	}
+}
+
+// text is one phrasing of an entry with its weight.
+type weightedDoc struct {
+	feats []int32
+	w     float32
+}
+
+// buildIndex builds the index from each entry's analysed documents.
+func buildIndex(docs [][]weightedDoc, ix *index) {
+	n := len(docs)
+	nf := len(ix.space)
+	df := make([]int32, nf)
+	ix.entryFeats = make([][]int32, n)
+	for e, ds := range docs {
+		var all []int32
+		for _, d := range ds {
+			all = append(all, d.feats...)
+		}
+		slices.Sort(all)
+		all = slices.Compact(all)
+		for _, f := range all {
+			df[f]++
+		}
+		wf := all[:0:0]
+		for _, f := range all {
+			if ix.space[f] == spaceWord {
+				wf = append(wf, f)
+			}
+		}
+		ix.entryFeats[e] = wf
+	}
+	ix.n = n
+	ix.idf = make([]float32, nf)
+	for f := range ix.idf {
+		ix.idf[f] = float32(math.Log(1 + float64(n)/float64(df[f])))
+	}
+	ix.unknownIDF = float32(math.Log(1 + float64(n)))
+	ix.post = make([][]posting, nf)
+	cent := map[int32]float64{}
+	for e, ds := range docs {
+		clear(cent)
+		for _, d := range ds {
+			var norm [2]float64
+			for _, f := range d.feats {
+				v := float64(ix.idf[f])
+				norm[ix.space[f]] += v * v
+			}
+			for _, f := range d.feats {
+				s := ix.space[f]
+				if norm[s] > 0 {
+					cent[f] += float64(d.w) * float64(ix.idf[f]) / math.Sqrt(norm[s])
+				}
+			}
+		}
+		var norm [2]float64
+		for f, v := range cent {
+			norm[ix.space[f]] += v * v
+		}
+		for f, v := range cent {
+			ix.post[f] = append(ix.post[f], posting{entry: int32(e), w: float32(v / math.Sqrt(norm[ix.space[f]]))})
+		}
+	}
+}

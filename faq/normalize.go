@@ -1,0 +1,185 @@
+package faq
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// maxMessageRunes bounds how much of a message the matcher reads: support
+// questions are short, and a pasted novel must not cost more than a page.
+const maxMessageRunes = 2000
+
+// script tells which alphabet a token is written in.
+type script uint8
+
+const (
+	scriptOther    script = iota // digits, mixed
+	scriptLatin                  // a-z only
+	scriptCyrillic               // а-я only
+)
+
+// token is one word of a message after lower-casing and ё folding.
+type token struct {
+	text   string // lower-cased, ё→е, layout-repaired
+	script script
+	// sent is the index of the sentence the token is in.
+	sent int
+}
+
+// isLatinLetter reports whether r is an ASCII letter.
+func isLatinLetter(r rune) bool {
+	return (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z')
+}
+
+// isCyrillicLetter reports whether r is a Russian letter.
+func isCyrillicLetter(r rune) bool {
+	return (r >= 'а' && r <= 'я') || (r >= 'А' && r <= 'Я') || r == 'ё' || r == 'Ё'
+}
+
+// layoutPunct are the keys that type Russian letters on the Latin layout
+// (б ю ж э х ъ ё): inside a Latin word they are letters, not punctuation.
+func layoutPunct(r rune) bool {
+	switch r {
+	case ',', '.', ';', '\'', '[', ']', '`', '<', '>', ':', '"', '{', '}', '~':
+		return true
+	}
+	return false
+}
+
+// foldRune lower-cases r and folds ё to е.
+func foldRune(r rune) rune {
+	r = unicode.ToLower(r)
+	if r == 'ё' {
+		return 'е'
+	}
+	return r
+}
+
+// rawToken is a word as cut from the text, before layout repair.
+type rawToken struct {
+	text string // original case
+	sent int
+	// upper counts upper-case letters, letters counts all letters.
+	upper, letters int
+}
+
+// splitRaw cuts text into words. A word is a run of letters and digits;
+// inside a run of Latin letters, the keys that type Russian letters on a
+// Latin layout (",", ".", ";", "'", "[", "]") are kept when a letter follows,
+// so "hf,jnftn" stays one word. Sentences end at . ! ? and newlines.
+func splitRaw(text string) []rawToken {
+	if !utf8.ValidString(text) {
+		text = strings.ToValidUTF8(text, " ")
+	}
+	if utf8.RuneCountInString(text) > maxMessageRunes {
+		n := 0
+		for i := range text {
+			if n == maxMessageRunes {
+				text = text[:i]
+				break
+			}
+			n++
+		}
+	}
+	var out []rawToken
+	rs := []rune(text)
+	sent := 0
+	for i := 0; i < len(rs); {
+		r := rs[i]
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			if r == '.' || r == '!' || r == '?' || r == '\n' {
+				sent++
+			}
+			i++
+			continue
+		}
+		j := i
+		upper, letters := 0, 0
+		for j < len(rs) {
+			c := rs[j]
+			if unicode.IsLetter(c) || unicode.IsDigit(c) {
+				if unicode.IsLetter(c) {
+					letters++
+					if unicode.IsUpper(c) {
+						upper++
+					}
+				}
+				j++
+				continue
+			}
+			// Layout keys inside a Latin word: keep when the word so far is
+			// Latin and a Latin letter follows.
+			if layoutPunct(c) && j+1 < len(rs) && isLatinLetter(rs[j+1]) && j > i && isLatinLetter(rs[j-1]) {
+				j++
+				continue
+			}
+			break
+		}
+		out = append(out, rawToken{text: string(rs[i:j]), sent: sent, upper: upper, letters: letters})
+		i = j
+	}
+	return out
+}
+
+// scriptOf classifies a lower-cased word.
+func scriptOf(w string) script {
+	lat, cyr, other := 0, 0, 0
+	for _, r := range w {
+		switch {
+		case isLatinLetter(r):
+			lat++
+		case isCyrillicLetter(r):
+			cyr++
+		case layoutPunct(r):
+			lat++
+		default:
+			other++
+		}
+	}
+	switch {
+	case other > 0:
+		return scriptOther
+	case lat > 0 && cyr == 0:
+		return scriptLatin
+	case cyr > 0 && lat == 0:
+		return scriptCyrillic
+	}
+	return scriptOther
+}
+
+// fold lower-cases a word and folds ё to е.
+func fold(w string) string {
+	var b strings.Builder
+	b.Grow(len(w))
+	for _, r := range w {
+		b.WriteRune(foldRune(r))
+	}
+	return b.String()
+}
+
+// splitMixed splits a word that mixes Cyrillic and Latin letters or letters
+// and digits ("5гб", "wifiроутер") into runs of one kind, so each can be
+// stemmed in its language.
+func splitMixed(w string) []string {
+	var parts []string
+	start := 0
+	kind := -1
+	for i, r := range w {
+		k := 0
+		switch {
+		case isCyrillicLetter(r):
+			k = 1
+		case isLatinLetter(r) || layoutPunct(r):
+			k = 2
+		case unicode.IsDigit(r):
+			k = 3
+		}
+		if kind >= 0 && k != kind {
+			parts = append(parts, w[start:i])
+			start = i
+		}
+		kind = k
+	}
+	return append(parts, w[start:])
+}

@@ -1,0 +1,122 @@
+package faq
+
+// Typo tolerance: a word the FAQ does not know is compared with the words it
+// does know (its phrasings, keywords and the built-in lexicon) through a
+// symmetric-delete index (every word with one letter removed), then checked
+// with the Damerau–Levenshtein distance.
+
+// typoIndex finds known words within a small edit distance of a misspelt one.
+type typoIndex struct {
+	words   []string           // known words (folded)
+	deletes map[string][]int32 // word or word minus one rune -> words
+}
+
+// minTypoRunes is the shortest word worth correcting: shorter words have too
+// many neighbours.
+const minTypoRunes = 4
+
+// maxTypoDist is the edit distance allowed for a word of n runes.
+func maxTypoDist(n int) int {
+	if n >= 8 {
+		return 2
+	}
+	return 1
+}
+
+// newTypoIndex indexes words (duplicates are ignored by the caller).
+func newTypoIndex(words []string) *typoIndex {
+	t := &typoIndex{words: words, deletes: make(map[string][]int32, len(words)*8)}
+	buf := make([]rune, 0, 32)
+	for i, w := range words {
+		rs := []rune(w)
+		if len(rs) < minTypoRunes {
+			continue
+		}
+		t.deletes[w] = append(t.deletes[w], int32(i))
+		for j := range rs {
+			buf = append(buf[:0], rs[:j]...)
+			buf = append(buf, rs[j+1:]...)
+			k := string(buf)
+			if l := t.deletes[k]; len(l) == 0 || l[len(l)-1] != int32(i) {
+				t.deletes[k] = append(l, int32(i))
+			}
+		}
+	}
+	return t
+}
+
+// correct returns the known word closest to w, or "" when none is within the
+// allowed distance or two different words are equally close.
+func (t *typoIndex) correct(w string) string {
+	rs := []rune(w)
+	if len(rs) < minTypoRunes || len(rs) > 30 {
+		return ""
+	}
+	maxd := maxTypoDist(len(rs))
+	best, bestD, tie := -1, maxd+1, false
+	seen := map[int32]bool{}
+	try := func(k string) {
+		for _, i := range t.deletes[k] {
+			if seen[i] {
+				continue
+			}
+			seen[i] = true
+			d := damerau(rs, []rune(t.words[i]), maxd)
+			switch {
+			case d < bestD:
+				best, bestD, tie = int(i), d, false
+			case d == bestD && best >= 0 && t.words[best] != t.words[i]:
+				tie = true
+			}
+		}
+	}
+	try(w)
+	buf := make([]rune, 0, len(rs))
+	for j := range rs {
+		buf = append(buf[:0], rs[:j]...)
+		buf = append(buf, rs[j+1:]...)
+		try(string(buf))
+	}
+	if best < 0 || tie {
+		return ""
+	}
+	return t.words[best]
+}
+
+// damerau is the optimal-string-alignment distance between a and b, or
+// max+1 when it is larger than max.
+func damerau(a, b []rune, max int) int {
+	if d := len(a) - len(b); d > max || -d > max {
+		return max + 1
+	}
+	prev2 := make([]int, len(b)+1)
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		rowMin := cur[0]
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			v := min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				v = min(v, prev2[j-2]+1)
+			}
+			cur[j] = v
+			rowMin = min(rowMin, v)
+		}
+		if rowMin > max {
+			return max + 1
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	if prev[len(b)] > max {
+		return max + 1
+	}
+	return prev[len(b)]
+}
