@@ -129,6 +129,9 @@ type parser struct {
 	errs  ErrorList
 	warns ErrorList
 	nodes int
+	// bad marks nodes of the wrong type, already reported: no follow-on
+	// "is empty" errors for them.
+	bad map[*yaml.Node]bool
 	// ents holds the nodes of each entry in f.Entries, for validation.
 	ents []*entryNodes
 }
@@ -136,8 +139,10 @@ type parser struct {
 // entryNodes are where an entry's parts are in the file.
 type entryNodes struct {
 	node      *yaml.Node // the entry's mapping
+	index     int        // its place among the entries, from 0
 	id        *yaml.Node
 	qkey      *yaml.Node // the questions key
+	qval      *yaml.Node // its value
 	questions []*yaml.Node
 	answer    *yaml.Node
 	answerEN  *yaml.Node
@@ -159,6 +164,15 @@ func (p *parser) at(n *yaml.Node, msg string) *Error {
 		e.Line, e.Col = n.Line, max(n.Column, 1)
 	}
 	return e
+}
+
+// typeErrorf records that n has the wrong type.
+func (p *parser) typeErrorf(n *yaml.Node, format string, args ...any) {
+	if p.bad == nil {
+		p.bad = make(map[*yaml.Node]bool)
+	}
+	p.bad[n] = true
+	p.errorf(n, format, args...)
 }
 
 // deref follows an alias to the node it names and counts the work.
@@ -218,6 +232,9 @@ func (p *parser) parse() *FAQ {
 // badBytes finds invalid UTF-8 and control characters, which the YAML
 // library reports without a position.
 func (p *parser) badBytes() *Error {
+	if utf8.Valid(p.data) && !hasControl(p.data) {
+		return nil
+	}
 	line, col := 1, 1
 	for i := 0; i < len(p.data); {
 		r, size := utf8.DecodeRune(p.data[i:])
@@ -236,32 +253,78 @@ func (p *parser) badBytes() *Error {
 	return nil
 }
 
-var syntaxLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
-// syntaxError turns a YAML library error into an Error. The library gives
-// only a line; the column is the line's first non-blank character, or the
-// first tab in its indentation.
-func (p *parser) syntaxError(err error) *Error {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	line := 1
-	if m := syntaxLine.FindStringSubmatch(err.Error()); m != nil {
-		line, _ = strconv.Atoi(m[1])
-		msg = m[2]
-	}
-	lines := strings.Split(string(p.data), "\n")
-	line = min(max(line, 1), len(lines))
-	col := 1
-	if strings.Contains(msg, "tab") {
-		// The library reports the line before; find the tab.
-		for l := max(line-1, 1); l <= len(lines); l++ {
-			if i := strings.IndexByte(lines[l-1], '\t'); i >= 0 && strings.TrimLeft(lines[l-1][:i], " ") == "" {
-				return &Error{File: p.file, Line: l, Col: utf8.RuneCountInString(lines[l-1][:i]) + 1,
-					Msg: "YAML syntax: a tab in the indentation — indent with spaces, not tabs"}
-			}
+// hasControl reports whether valid UTF-8 data may hold a control character
+// other than tab, CR and LF (C0, DEL, C1, U+FFFE, U+FFFF).
+func hasControl(data []byte) bool {
+	for i, c := range data {
+		switch {
+		case c < 0x20 && c != '\t' && c != '\n' && c != '\r', c == 0x7f:
+			return true
+		case c == 0xc2 && i+1 < len(data) && data[i+1] < 0xa0:
+			return true
+		case c == 0xef && i+2 < len(data) && data[i+1] == 0xbf && data[i+2] >= 0xbe:
+			return true
 		}
 	}
-	text := strings.TrimRight(lines[line-1], "\r")
+	return false
+}
+
+var syntaxLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// syntaxMessage strips the library's "yaml: line N: " from an error.
+func syntaxMessage(err error) (msg string, line int) {
+	if m := syntaxLine.FindStringSubmatch(err.Error()); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		return m[2], line
+	}
+	return strings.TrimPrefix(err.Error(), "yaml: "), 0
+}
+
+// firstError decodes every document in data and returns the message of the
+// first YAML error, or "".
+func firstError(data []byte) string {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for {
+		var n yaml.Node
+		if err := dec.Decode(&n); err != nil {
+			if errors.Is(err, io.EOF) {
+				return ""
+			}
+			msg, _ := syntaxMessage(err)
+			return msg
+		}
+	}
+}
+
+// syntaxError turns a YAML library error into an Error. The library names
+// only the line where the enclosing block starts (sometimes the one before
+// it), so the line is found again: the shortest run of the file's first
+// lines that fails with the same message ends at the mistake. The column is
+// that line's first non-blank character.
+func (p *parser) syntaxError(err error) *Error {
+	msg, line := syntaxMessage(err)
+	lines := bytes.SplitAfter(p.data, []byte("\n"))
+	prefix := func(n int) []byte { return p.data[:len(bytes.Join(lines[:n], nil))] }
+	lo, hi := max(line-1, 1), len(lines) // the answer is in [lo, hi]
+	if lo > hi || firstError(prefix(hi)) != msg {
+		lo = 1
+	}
+	for lo < hi {
+		mid := (lo + hi) / 2
+		if firstError(prefix(mid)) == msg {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	line = hi
+	text := string(bytes.TrimRight(lines[line-1], "\r\n"))
+	col := 1
 	for i, r := range []rune(text) {
+		if r == '\t' && strings.Contains(msg, "tab") {
+			return &Error{File: p.file, Line: line, Col: i + 1,
+				Msg: "YAML syntax: a tab in the indentation — indent with spaces, not tabs"}
+		}
 		if r != ' ' && r != '\t' {
 			col = i + 1
 			break
@@ -353,7 +416,7 @@ func (p *parser) str(n *yaml.Node, what string) (string, *yaml.Node) {
 		return "", nil
 	}
 	if n.Kind != yaml.ScalarNode {
-		p.errorf(n, "%s must be text, not %s", what, kindName(n))
+		p.typeErrorf(n, "%s must be text, not %s", what, kindName(n))
 		return "", n
 	}
 	if n.ShortTag() == "!!null" {
@@ -373,10 +436,10 @@ func (p *parser) strList(n *yaml.Node, what string) ([]string, []*yaml.Node) {
 	case n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null":
 		return nil, nil
 	case n.Kind == yaml.ScalarNode:
-		p.errorf(n, "%s must be a list — write [%s] or one `- item` per line", what, strconv.Quote(n.Value))
+		p.typeErrorf(n, "%s must be a list — write [%s] or one `- item` per line", what, strconv.Quote(n.Value))
 		return nil, nil
 	case n.Kind != yaml.SequenceNode:
-		p.errorf(n, "%s must be a list of texts, not %s", what, kindName(n))
+		p.typeErrorf(n, "%s must be a list of texts, not %s", what, kindName(n))
 		return nil, nil
 	}
 	vals := make([]string, 0, len(n.Content))
@@ -384,7 +447,8 @@ func (p *parser) strList(n *yaml.Node, what string) ([]string, []*yaml.Node) {
 	for _, c := range n.Content {
 		c = p.deref(c)
 		if c.Kind != yaml.ScalarNode {
-			p.errorf(c, "%s: each item must be text, not %s", what, kindName(c))
+			p.typeErrorf(c, "%s: each item must be text, not %s", what, kindName(c))
+			p.bad[n] = true
 			continue
 		}
 		v := c.Value
@@ -498,7 +562,7 @@ func (p *parser) entries(fd field, f *FAQ) {
 
 func (p *parser) entry(n *yaml.Node, i int) (*Entry, *entryNodes) {
 	e := &Entry{}
-	en := &entryNodes{node: n}
+	en := &entryNodes{node: n, index: i}
 	// Find the id first so every message can name the entry.
 	what := fmt.Sprintf("entry #%d", i+1)
 	for j := 0; j+1 < len(n.Content); j += 2 {
@@ -515,7 +579,7 @@ func (p *parser) entry(n *yaml.Node, i int) (*Entry, *entryNodes) {
 		e.ID = strings.TrimSpace(e.ID)
 	}
 	if fd, ok := fs["questions"]; ok {
-		en.qkey = fd.key
+		en.qkey, en.qval = fd.key, p.deref(fd.val)
 		e.Questions, en.questions = p.strList(fd.val, what+": questions")
 		if len(e.Questions) == 0 && en.questions == nil {
 			en.questions = []*yaml.Node{} // present but empty: reported in validate

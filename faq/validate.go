@@ -25,11 +25,12 @@ func (p *parser) validate(f *FAQ) {
 	phrasings := make(map[string]seen)
 	for i, e := range f.Entries {
 		en := p.ents[i]
-		what := entryName(e, i)
+		what := entryName(e, en.index)
 
 		switch {
 		case en.id == nil:
 			p.errorf(en.node, "%s has no id — add `id: short_name` (letters, digits, _; unique in the file)", what)
+		case p.bad[en.id]:
 		case e.ID == "":
 			p.errorf(en.id, "%s: id is empty — write a short name such as returns or delivery_time", what)
 		case strings.IndexFunc(e.ID, func(r rune) bool { return unicode.IsSpace(r) || !unicode.IsPrint(r) }) >= 0:
@@ -48,6 +49,7 @@ func (p *parser) validate(f *FAQ) {
 		switch {
 		case en.questions == nil:
 			p.errorf(en.node, "%s has no questions — add `questions:` with the ways customers ask this", what)
+		case p.bad[en.qval]:
 		case len(e.Questions) == 0:
 			p.errorf(en.qkey, "%s: questions is empty — write at least one way a customer asks this", what)
 		}
@@ -86,6 +88,7 @@ func (p *parser) validate(f *FAQ) {
 		switch {
 		case en.answer == nil:
 			p.errorf(en.node, "%s has no answer — add `answer:` with the text the bot should send", what)
+		case p.bad[en.answer]:
 		case isBlankAnswer(e.Answer):
 			p.errorf(en.answer, "%s: answer is empty — write the text the bot should send", what)
 		case isDraft(e.Answer):
@@ -101,7 +104,7 @@ func (p *parser) validate(f *FAQ) {
 	// Buttons last: they may lead to any entry in the file.
 	for i, e := range f.Entries {
 		en := p.ents[i]
-		what := entryName(e, i)
+		what := entryName(e, en.index)
 		for j, b := range e.Buttons {
 			bn := en.buttons[j]
 			bw := fmt.Sprintf("%s: button #%d", what, j+1)
@@ -195,21 +198,28 @@ func foldPhrase(s string) string {
 	space := false
 	for _, r := range s {
 		switch {
+		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r >= 'а' && r <= 'я':
+		case r >= 'A' && r <= 'Z' || r >= 'А' && r <= 'Я':
+			r += 'a' - 'A' // the same offset in Latin and Cyrillic
+		case r == 'ё' || r == 'Ё':
+			r = 'е'
+		case r < 0x80:
+			space = true
+			continue
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			if space && b.Len() > 0 {
-				b.WriteByte(' ')
-			}
-			space = false
 			r = unicode.ToLower(r)
-			if r == 'ё' {
-				r = 'е'
-			}
-			b.WriteRune(r)
 		case unicode.Is(unicode.Mn, r):
-			// combining marks (the stress mark, й written as и + ˘) fold away
+			// combining marks (a stress mark, й written as и + ˘) fold away
+			continue
 		default:
 			space = true
+			continue
 		}
+		if space && b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		space = false
+		b.WriteRune(r)
 	}
 	return b.String()
 }
