@@ -33,6 +33,7 @@ type apiCall struct {
 }
 
 type cannedReply struct {
+	after  int // requests served normally before this one
 	status int
 	body   string
 }
@@ -134,7 +135,15 @@ func (f *fakeAPI) push(raws ...string) {
 func (f *fakeAPI) fail(method string, status int, body string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.canned[method] = append(f.canned[method], cannedReply{status, body})
+	f.canned[method] = append(f.canned[method], cannedReply{status: status, body: body})
+}
+
+// failAfter lets n requests to method through, then answers one with status
+// and body.
+func (f *fakeAPI) failAfter(method string, n, status int, body string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.canned[method] = append(f.canned[method], cannedReply{after: n, status: status, body: body})
 }
 
 // callsTo returns the calls made to method (all calls when method is "").
@@ -232,8 +241,12 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 	hook := f.onGetUpdates
 	var canned *cannedReply
 	if q := f.canned[method]; len(q) > 0 {
-		canned = &q[0]
-		f.canned[method] = q[1:]
+		if q[0].after > 0 {
+			q[0].after--
+		} else {
+			canned = &q[0]
+			f.canned[method] = q[1:]
+		}
 	}
 	f.mu.Unlock()
 
@@ -478,7 +491,11 @@ func (f *fakeAPI) sendMedia(w http.ResponseWriter, method string, p map[string]s
 		return
 	}
 	cb, _ := json.Marshal(caption)
-	okJSON(w, f.message(p, fmt.Sprintf(`,%q:{"file_id":"sent-%d","file_unique_id":"u"},"caption":%s`, mediaField[method], len(file), cb)))
+	media := fmt.Sprintf(`{"file_id":"sent-%d","file_unique_id":"u"}`, len(file))
+	if method == "sendPhoto" {
+		media = "[" + media + "]"
+	}
+	okJSON(w, f.message(p, fmt.Sprintf(`,%q:%s,"caption":%s`, mediaField[method], media, cb)))
 }
 
 // checkMarkup applies Telegram's rules for inline keyboards.

@@ -74,17 +74,27 @@ func splitText(s string, limit int) []string {
 // last paragraph break, line break, sentence end or space in the second half
 // of head, else anywhere in head, else the end of head.
 func bestCut(head, rest string) int {
+	endsWord := false
 	if rest != "" {
-		if r, _ := utf8.DecodeRuneInString(rest); unicode.IsSpace(r) {
-			return len(head) // head ends a word
-		}
+		r, _ := utf8.DecodeRuneInString(rest)
+		endsWord = unicode.IsSpace(r)
 	}
 	half := len(head) / 2
 	finders := []func() int{
 		func() int { return lastAfter(head, "\n\n", half) },
 		func() int { return lastAfter(head, "\n", half) },
-		func() int { return lastSentenceEnd(head, half) },
-		func() int { return lastSpace(head, half) },
+		func() int {
+			if endsWord && strings.ContainsRune(".!?…;", lastRune(head)) {
+				return len(head)
+			}
+			return lastSentenceEnd(head, half)
+		},
+		func() int {
+			if endsWord {
+				return len(head)
+			}
+			return lastSpace(head, half)
+		},
 		func() int { return lastAfter(head, "\n", 1) },
 		func() int { return lastSpace(head, 1) },
 	}
@@ -126,4 +136,9 @@ func lastSpace(s string, min int) int {
 	}
 	_, w := utf8.DecodeRuneInString(s[i:])
 	return i + w
+}
+
+func lastRune(s string) rune {
+	r, _ := utf8.DecodeLastRuneInString(s)
+	return r
 }
