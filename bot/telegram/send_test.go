@@ -57,7 +57,7 @@ func TestSendSplitsLongText(t *testing.T) {
 	}
 	long := strings.TrimSpace(b.String())
 	emoji := strings.Repeat("😀", 3000) // 3000 runes, 6000 UTF-16 units
-	word := strings.Repeat("x", 5000)    // one word longer than a message
+	word := strings.Repeat("x", 5000)  // one word longer than a message
 
 	for _, tt := range []struct {
 		name string
