@@ -213,7 +213,7 @@ func TestPollSkipsMalformedAndUnhandled(t *testing.T) {
 
 func TestPollRetriesServerErrors(t *testing.T) {
 	f := newFake(t)
-	tg, _ := f.client()
+	tg, logs := f.client()
 	f.fail("getUpdates", 502, `<html><body>502 Bad Gateway</body></html>`)
 	f.fail("getUpdates", 500, `{"ok":false,"error_code":500,"description":"Internal Server Error"}`)
 	f.fail("getUpdates", 429, `{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 0","parameters":{"retry_after":0}}`)
@@ -223,6 +223,9 @@ func TestPollRetriesServerErrors(t *testing.T) {
 	f.waitUntil("the update is confirmed", hasOffset(f, 870211003))
 	if n := len(f.callsTo("getUpdates")); n < 5 {
 		t.Errorf("%d getUpdates calls; want three failures, then the batch, then the confirmation", n)
+	}
+	if !strings.Contains(logs.String(), "getUpdates failed") || strings.Contains(logs.String(), testToken) {
+		t.Errorf("logs: want the failures, never the token:\n%s", logs)
 	}
 }
 

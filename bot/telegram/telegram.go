@@ -204,18 +204,17 @@ func (t *Telegram) id() int64 {
 // Telegram is a *bot.RetryError, so the caller retries with backoff.
 func (t *Telegram) Check(ctx context.Context) error {
 	var (
-		me  any
 		id  int64
 		usr string
 	)
 	err := t.call(ctx, "getMe", func(ctx context.Context) error {
 		u, err := t.api.GetMe(ctx)
-		if err == nil {
-			me, id, usr = u, u.ID, u.Username
+		if err == nil && u != nil {
+			id, usr = u.ID, u.Username
 		}
 		return err
 	})
-	if err == nil && (me == nil || usr == "") {
+	if err == nil && usr == "" {
 		return errors.New("Telegram answered getMe without a bot username: is TELEGRAM_API_URL a Bot API server?")
 	}
 	if err != nil {

@@ -71,8 +71,9 @@ func splitText(s string, limit int) []string {
 }
 
 // bestCut chooses where to end a part inside head (rest follows it): the
-// last paragraph break, line break, sentence end or space in the second half
-// of head, else anywhere in head, else the end of head.
+// last paragraph break, line break, sentence end or word end in the second
+// half of head, else the last line break or space anywhere in head, else the
+// end of head (a word longer than a message).
 func bestCut(head, rest string) int {
 	endsWord := false
 	if rest != "" {
