@@ -126,7 +126,11 @@ func (v *VK) checkPermissions(ctx context.Context, callback bool) error {
 		missing = append(missing, "manage (needed for the Bots Long Poll API)")
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("vk: VK_TOKEN lacks the %s permission; create a new community access token that has it in community %d's Manage → API usage", strings.Join(missing, " and "), v.groupID)
+		noun, it := "permission", "it"
+		if len(missing) > 1 {
+			noun, it = "permissions", "them"
+		}
+		return fmt.Errorf("vk: VK_TOKEN lacks the %s %s; create a new community access token that has %s in community %d's Manage → API usage", strings.Join(missing, " and "), noun, it, v.groupID)
 	}
 	return nil
 }

@@ -213,7 +213,11 @@ func (v *VK) GroupID() int { return int(v.groupID) }
 // (see classify). obj receives the "response" field.
 func (v *VK) call(ctx context.Context, method string, params api.Params, obj any) error {
 	if err := v.limiter.Wait(ctx); err != nil {
-		return err
+		if ctx.Err() == nil {
+			// The wait would pass ctx's deadline.
+			return &bot.RetryError{Err: fmt.Errorf("vk %s: rate limit: %w", method, err)}
+		}
+		return fmt.Errorf("vk %s: %w", method, ctx.Err())
 	}
 	cctx := ctx
 	if v.callTimeout > 0 {
