@@ -103,7 +103,7 @@ func platformList(m map[string]int) string {
 func slug(text string) string {
 	var words []string
 	for _, w := range strings.Fields(wordingKey(text)) {
-		if fallbackStop[w] {
+		if slugStop[w] {
 			continue
 		}
 		if t := translit(w); t != "" {
