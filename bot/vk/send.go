@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/SevereCloud/vksdk/v2/api"
@@ -23,6 +24,10 @@ const (
 	maxLabel   = 40   // characters per button label
 	maxPayload = 255  // bytes of a button payload
 )
+
+// keyboardsOffFor is how long Send stops offering keyboards after VK said
+// the community has bot capabilities off (error 912).
+const keyboardsOffFor = 10 * time.Minute
 
 // kbLimits is the size of a keyboard VK accepts.
 type kbLimits struct{ rows, width, total int }
@@ -70,7 +75,16 @@ func (v *VK) Send(ctx context.Context, r bot.Reply) (string, error) {
 		v.warnOnce("nokey", "vk: a reply without Key: its random_id is random, so a retry may deliver it twice")
 	}
 
-	kb, kbLines := v.keyboard(r.Buttons, v.caps.get(peer))
+	cp := v.caps.get(peer)
+	if until, ok := v.noKeyboards.Load().(time.Time); ok && time.Now().Before(until) {
+		cp = caps{}
+	}
+	return v.sendParts(ctx, r, peer, cp)
+}
+
+// sendParts sends the parts of r for a client that can show cp.
+func (v *VK) sendParts(ctx context.Context, r bot.Reply, peer int64, cp caps) (string, error) {
+	kb, kbLines := v.keyboard(r.Buttons, cp)
 	ids, attLines := outgoingAttachments(r.Attachments)
 	text := joinText(r.Text, attLines, kbLines)
 	if strings.TrimSpace(text) == "" && len(ids) == 0 {
@@ -92,15 +106,17 @@ func (v *VK) Send(ctx context.Context, r bot.Reply) (string, error) {
 			p["attachment"] = strings.Join(ids, ",")
 		}
 		id, err := v.sendOne(ctx, p)
-		if err != nil && last && kb != "" &&
-			(errors.Is(err, api.ErrMessagesKeyboardInvalid) || errors.Is(err, api.ErrMessagesChatBotFeature)) {
-			// The community has bot capabilities off (912) or VK refused
-			// the keyboard (911): deliver the text with the choices as
-			// lines rather than not at all.
-			v.warnOnce("keyboard", "vk: VK refused the keyboard; sending buttons as text (turn on bot capabilities: Manage → Messages → Bot settings)", "err", err)
-			delete(p, "keyboard")
-			p["message"] = joinText(part, nil, buttonLines(r.Buttons, caps{}))
-			id, err = v.sendOne(ctx, p)
+		if err != nil && kb != "" && (errors.Is(err, api.ErrMessagesKeyboardInvalid) || errors.Is(err, api.ErrMessagesChatBotFeature)) {
+			// VK refused the keyboard: bot capabilities are off (912) or
+			// the keyboard is invalid (911). Deliver the choices as lines
+			// of text rather than nothing. The text before the keyboard
+			// splits the same way, so the parts already sent keep their
+			// random_ids and are not sent twice.
+			v.warnOnce("keyboard", "vk: VK refused the keyboard; sending buttons as text (turn on bot capabilities in Manage → Messages → Bot settings)", "err", err)
+			if errors.Is(err, api.ErrMessagesChatBotFeature) {
+				v.noKeyboards.Store(time.Now().Add(keyboardsOffFor))
+			}
+			return v.sendParts(ctx, r, peer, caps{})
 		}
 		if err != nil {
 			return "", err

@@ -327,6 +327,15 @@ func TestSendKeyboardRefused(t *testing.T) {
 	if len(sent) != 1 || sent[0].form.Get("keyboard") != "" || !strings.Contains(sent[0].form.Get("message"), "• Сроки доставки") {
 		t.Errorf("fallback %+v", sent)
 	}
+	// For a while after 912 no keyboard is offered: one call per message.
+	r := didYouMean()
+	r.Key = "43"
+	if _, err := v.Send(context.Background(), r); err != nil {
+		t.Fatal(err)
+	}
+	if calls := f.callsOf("messages.send"); len(calls) != 3 || calls[2].Get("keyboard") != "" {
+		t.Errorf("after 912: %d calls, last keyboard %q", len(calls), calls[len(calls)-1].Get("keyboard"))
+	}
 }
 
 func TestSendAttachments(t *testing.T) {

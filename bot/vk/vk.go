@@ -21,6 +21,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/SevereCloud/vksdk/v2/api"
@@ -60,7 +61,8 @@ type VK struct {
 	caps  *capsCache
 	sent  *sentSet
 
-	warned sync.Map // warnings logged once per process (keyboard refused, ...)
+	noKeyboards atomic.Value // time.Time until which keyboards are not offered (after error 912)
+	warned      sync.Map     // warnings logged once per process (keyboard refused, ...)
 }
 
 // Option configures a VK.
