@@ -2,10 +2,12 @@
 
 // layout_gen builds layout_tables.go: letter-bigram log-probabilities of
 // Russian and English words, used to tell Russian typed on a Latin keyboard
-// layout ("ghbdtn") from English and back. It reads the hunspell word lists
-// from Debian's hunspell-ru and hunspell-en-us packages:
+// layout ("ghbdtn") from English and back; and data/words.bloom, a Bloom
+// filter of every word form of both dictionaries, which tells a real word
+// from a typo. It reads the hunspell dictionaries of Debian's hunspell-ru and
+// hunspell-en-us packages and expands them with unmunch (hunspell-tools):
 //
-//	apt-get install hunspell-ru hunspell-en-us
+//	apt-get install hunspell-ru hunspell-en-us hunspell-tools
 //	go run layout_gen.go
 package main
 
@@ -16,6 +18,7 @@ import (
 	"go/format"
 	"math"
 	"os"
+	"os/exec"
 	"strings"
 	"unicode"
 )
@@ -108,6 +111,7 @@ func main() {
 		}
 		b.WriteString("}\n\n")
 	}
+	writeBloom()
 	src, err := format.Source(b.Bytes())
 	if err != nil {
 		panic(err)
@@ -115,4 +119,67 @@ func main() {
 	if err := os.WriteFile("layout_tables.go", src, 0o644); err != nil {
 		panic(err)
 	}
+}
+
+// forms expands a hunspell dictionary into folded lower-case word forms.
+func forms(dic, aff string) []string {
+	out, err := exec.Command("unmunch", dic, aff).Output()
+	if err != nil {
+		panic(err)
+	}
+	var ws []string
+	for _, w := range strings.Split(string(out), "\n") {
+		w = strings.TrimSpace(w)
+		if w == "" {
+			continue
+		}
+		ws = append(ws, strings.ReplaceAll(strings.ToLower(w), "ё", "е"))
+	}
+	return ws
+}
+
+// writeBloom writes data/words.bloom: 8 bytes of little-endian bit count m,
+// 1 byte of hash count k, then m/8 bytes of bits. Keys are hashed as in
+// bloom.go (FNV-1a, double hashing).
+func writeBloom() {
+	seen := map[string]bool{}
+	for _, w := range forms("/usr/share/hunspell/ru_RU.dic", "/usr/share/hunspell/ru_RU.aff") {
+		seen[w] = true
+	}
+	for _, w := range forms("/usr/share/hunspell/en_US.dic", "/usr/share/hunspell/en_US.aff") {
+		seen[w] = true
+	}
+	n := float64(len(seen))
+	const p = 0.01
+	m := uint64(math.Ceil(-n*math.Log(p)/(math.Ln2*math.Ln2)/64)) * 64
+	k := 7
+	bits := make([]byte, m/8)
+	for w := range seen {
+		h1, h2 := hash2(w)
+		for i := 0; i < k; i++ {
+			bit := (h1 + uint64(i)*h2) % m
+			bits[bit/8] |= 1 << (bit % 8)
+		}
+	}
+	var hdr [9]byte
+	for i := 0; i < 8; i++ {
+		hdr[i] = byte(m >> (8 * i))
+	}
+	hdr[8] = byte(k)
+	if err := os.WriteFile("data/words.bloom", append(hdr[:], bits...), 0o644); err != nil {
+		panic(err)
+	}
+	fmt.Fprintf(os.Stderr, "bloom: %d words, %d bytes\n", len(seen), len(bits))
+}
+
+// hash2 is FNV-1a 64 and a second hash derived from it (odd, so the probes
+// cover the table).
+func hash2(s string) (uint64, uint64) {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	h2 := (h>>33 | h<<31) * 0x9E3779B97F4A7C15
+	return h, h2 | 1
 }

@@ -2,6 +2,7 @@ package faq
 
 import (
 	"math"
+	"strings"
 	"slices"
 	"sort"
 	"sync"
@@ -49,7 +50,7 @@ func (v matcherVocab) correct(surf string) string {
 // order.
 var greetingWords = toSet(`
 привет приветик приветствую здравствуйте здравствуй здрасте здрасьте добрый доброе доброго добрая
-день утро вечер ночи суток времени хай хелло салют
+хай хелло салют
 спасибо спасибки благодарю благодарность спс пасиб пасибо пока досвидания свидания
 hi hello hey hiya greetings good morning afternoon evening thanks thank thx ty bye goodbye cheers
 `)
@@ -165,20 +166,7 @@ func (m *Matcher) Match(text string) Decision {
 		d.Action, d.Reason, d.Score = Handoff, r, 1
 		return d
 	}
-	// Split off small talk.
-	var topic []word
-	onlySmall := true
-	for _, w := range ws {
-		if w.stop {
-			continue
-		}
-		if greetingWords[w.surf] || greetingWords[w.orig] || (m.smallVocab[w.stem] && !m.topicStems[w.stem]) {
-			continue
-		}
-		onlySmall = false
-		break
-	}
-	if onlySmall {
+	if m.onlySmallTalk(ws) {
 		if e, s := m.matchSmall(ws); e >= 0 {
 			d.Action, d.Entry, d.Score = Answer, m.ids[e], s
 			d.Candidates = []string{m.ids[e]}
@@ -187,19 +175,47 @@ func (m *Matcher) Match(text string) Decision {
 		d.Action = Fallback
 		return d
 	}
-	for i, w := range ws {
-		if greetingWords[w.surf] || greetingWords[w.orig] || (m.smallVocab[w.stem] && !m.topicStems[w.stem]) {
-			// Greeting words and a following "день/утро" are not the topic.
-			continue
-		}
-		// "добрый день": skip the noun after a greeting adjective.
-		if i > 0 && (ws[i-1].surf == "добрый" || ws[i-1].surf == "доброе" || ws[i-1].surf == "доброго") {
-			continue
-		}
-		topic = append(topic, w)
-	}
+	topic := m.topicWords(ws)
 	cands := m.score(topic)
 	return m.decide(d, topic, cands)
+}
+
+// isGreeting reports whether w is small talk rather than the topic: a
+// built-in greeting or thanks, or a word only small-talk entries use.
+// The word after "добрый/доброе/доброго/доброй" (день, утро, вечер, ночи,
+// времени суток) is part of the greeting.
+func (m *Matcher) isGreeting(ws []word, i int) bool {
+	w := &ws[i]
+	if greetingWords[w.surf] || greetingWords[w.orig] || (m.smallVocab[w.stem] && !m.topicStems[w.stem]) {
+		return true
+	}
+	for j := i - 1; j >= 0 && j >= i-2; j-- {
+		if strings.HasPrefix(ws[j].surf, "добр") {
+			return true
+		}
+	}
+	return false
+}
+
+// onlySmallTalk reports whether a message has no content beyond small talk.
+func (m *Matcher) onlySmallTalk(ws []word) bool {
+	for i := range ws {
+		if !ws[i].stop && !m.isGreeting(ws, i) {
+			return false
+		}
+	}
+	return true
+}
+
+// topicWords drops greetings ("добрый день", "hi") from a message.
+func (m *Matcher) topicWords(ws []word) []word {
+	topic := make([]word, 0, len(ws))
+	for i := range ws {
+		if !m.isGreeting(ws, i) {
+			topic = append(topic, ws[i])
+		}
+	}
+	return topic
 }
 
 // language is "en" when the message has more Latin letters than Cyrillic.
@@ -350,4 +366,72 @@ func Keywords(text string) []string {
 		out = append(out, w.stem)
 	}
 	return out
+}
+
+// featureNames name the values of features, for calibration work.
+var featureNames = []string{"s1", "s2", "margin", "word1", "gram1", "cover", "unknown", "ncontent", "ratio"}
+
+// features describes how well the best candidate fits: scores, margin, how
+// much of the message it covers, how much of the message no entry knows.
+func (m *Matcher) features(ws []word, cands []candidate) []float64 {
+	f := make([]float64, len(featureNames))
+	if len(cands) == 0 {
+		return f
+	}
+	f[0] = cands[0].score
+	if len(cands) > 1 {
+		f[1] = cands[1].score
+	}
+	f[2] = f[0] - f[1]
+	f[3], f[4] = cands[0].word, cands[0].gram
+	cover, unknown, total, n := m.coverage(ws, cands[0].entry)
+	if total > 0 {
+		f[5], f[6] = cover/total, unknown/total
+	}
+	f[7] = float64(n)
+	if f[0] > 0 {
+		f[8] = f[1] / f[0]
+	}
+	return f
+}
+
+// coverage weighs the message's content words by IDF and sums those entry e
+// knows (by stem or synonym group) and those no entry knows.
+func (m *Matcher) coverage(ws []word, e int) (cover, unknown, total float64, n int) {
+	ix := m.ix
+	feats := ix.entryFeats[e]
+	has := func(id int32) bool {
+		_, ok := slices.BinarySearch(feats, id)
+		return ok
+	}
+	for i := range ws {
+		w := &ws[i]
+		if w.stop || w.script == scriptOther && len(w.surf) < 3 {
+			continue
+		}
+		n++
+		wt := float64(ix.unknownIDF)
+		sid, known := ix.stemID[w.stem]
+		if known {
+			wt = float64(ix.idf[sid])
+		}
+		hit := known && has(sid)
+		anyConcept := false
+		for _, c := range w.concepts {
+			if cid, ok := ix.conceptID[c]; ok {
+				anyConcept = true
+				if has(cid) {
+					hit = true
+				}
+			}
+		}
+		total += wt
+		if hit {
+			cover += wt
+		}
+		if !known && !anyConcept {
+			unknown += wt
+		}
+	}
+	return
 }

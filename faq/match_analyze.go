@@ -1,6 +1,9 @@
 package faq
 
-import "unicode/utf8"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // word is one analysed word of a message.
 type word struct {
@@ -47,7 +50,7 @@ func analyze(text string, v vocab, lx *lexicon) []word {
 		if w.stop || v == nil || w.script == scriptOther {
 			continue
 		}
-		if knowsWord(v, lx, w.surf, w.stem) {
+		if knowsWord(v, lx, w.surf, w.stem) || isDictWord(w.surf) {
 			continue
 		}
 		if c := v.correct(w.surf); c != "" {
@@ -150,6 +153,9 @@ func repairLayout(ws []word, v vocab, lx *lexicon) {
 			if !ok {
 				continue
 			}
+			if isContraction(w.surf) {
+				continue
+			}
 			if !isAllLetters(w.surf) {
 				// ",", ";", "[" inside a Latin word: only a Russian typed on
 				// the wrong layout looks like that.
@@ -209,9 +215,23 @@ func repairLayout(ws []word, v vocab, lx *lexicon) {
 	}
 }
 
+// isContraction reports whether a Latin word is an English contraction
+// ("doesn't", "i'm"), not Russian typed on the Latin layout.
+func isContraction(w string) bool {
+	i := strings.LastIndexByte(w, '\'')
+	if i <= 0 || strings.ContainsAny(w[:i], ",.;[]`'") {
+		return false
+	}
+	switch w[i+1:] {
+	case "s", "t", "m", "re", "ve", "ll", "d":
+		return true
+	}
+	return false
+}
+
 func knowsLatin(v vocab, lx *lexicon, w string) bool {
 	st := stem(w, scriptLatin)
-	if stopwords[w] || lx.words[w] || len(lx.single[st]) > 0 {
+	if stopwords[w] || lx.words[w] || len(lx.single[st]) > 0 || isDictWord(w) {
 		return true
 	}
 	return v != nil && v.knows(w, st)
@@ -219,7 +239,7 @@ func knowsLatin(v vocab, lx *lexicon, w string) bool {
 
 func knowsCyrillic(v vocab, lx *lexicon, w string) bool {
 	st := stem(w, scriptCyrillic)
-	if stopwords[w] || lx.words[w] || len(lx.single[st]) > 0 {
+	if stopwords[w] || lx.words[w] || len(lx.single[st]) > 0 || isDictWord(w) {
 		return true
 	}
 	return v != nil && v.knows(w, st)
