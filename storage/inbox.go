@@ -16,7 +16,7 @@ type InboxEvent struct {
 	Message    bot.Message
 	ReceivedAt time.Time
 	// Attempts counts how many times processing was started after a restart
-	// found the event unprocessed.
+	// found the event unprocessed (see StartAttempt).
 	Attempts int
 }
 
@@ -86,34 +86,47 @@ func (db *DB) PendingInbox(ctx context.Context, afterID int64, limit int) ([]*In
 	return out, nil
 }
 
-// RecoverInbox is called once at start, before processing: it counts one
-// more attempt on every unprocessed event (they were interrupted by a stop or
-// a crash) and gives up on those already tried maxAttempts times, marking
-// them processed with an error so a poison event cannot crash the process at
-// every start. It returns how many are left to process and how many it gave
-// up on.
-func (db *DB) RecoverInbox(ctx context.Context, maxAttempts int) (pending, gaveUp int, err error) {
+// StartAttempt counts one more attempt at processing event id, which a
+// restart found unprocessed (the process stopped or crashed while it was in
+// flight). Once an event has been started more than maxAttempts times it is
+// marked processed with an error and StartAttempt returns false, so a poison
+// event cannot crash the process at every start. It returns ErrNotFound when
+// there is no such event and false with no error when it is already
+// processed.
+func (db *DB) StartAttempt(ctx context.Context, id int64, maxAttempts int) (ok bool, err error) {
 	err = db.Update(ctx, func(tx *Tx) error {
-		res, err := tx.tx.ExecContext(ctx, `
-			UPDATE inbox SET processed_at = ?, error = 'gave up after ' || attempts || ' interrupted attempts'
-			WHERE processed_at IS NULL AND attempts >= ?`, ts(tx.now), maxAttempts)
+		var attempts int
+		var processed sql.NullString
+		err := tx.tx.QueryRowContext(ctx, `SELECT attempts, processed_at FROM inbox WHERE id = ?`, id).Scan(&attempts, &processed)
+		if err == sql.ErrNoRows {
+			return fmt.Errorf("start attempt: inbox %d: %w", id, ErrNotFound)
+		}
 		if err != nil {
+			return fmt.Errorf("start attempt: %w", err)
+		}
+		if processed.Valid {
+			return nil
+		}
+		attempts++
+		if attempts > maxAttempts {
+			_, err = tx.tx.ExecContext(ctx, `UPDATE inbox SET attempts = ?, processed_at = ?, error = ? WHERE id = ?`,
+				attempts, ts(tx.now), fmt.Sprintf("gave up after %d interrupted attempts", attempts-1), id)
 			return err
 		}
-		n, _ := res.RowsAffected()
-		gaveUp = int(n)
-		res, err = tx.tx.ExecContext(ctx, `UPDATE inbox SET attempts = attempts + 1 WHERE processed_at IS NULL`)
-		if err != nil {
-			return err
-		}
-		n, _ = res.RowsAffected()
-		pending = int(n)
-		return nil
+		ok = true
+		_, err = tx.tx.ExecContext(ctx, `UPDATE inbox SET attempts = ? WHERE id = ?`, attempts, id)
+		return err
 	})
-	if err != nil {
-		return 0, 0, fmt.Errorf("recover inbox: %w", err)
+	return ok, err
+}
+
+// LastInboxID returns the highest inbox id (0 when the inbox is empty).
+func (db *DB) LastInboxID(ctx context.Context) (int64, error) {
+	var id int64
+	if err := db.read.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM inbox`).Scan(&id); err != nil {
+		return 0, fmt.Errorf("last inbox id: %w", err)
 	}
-	return pending, gaveUp, nil
+	return id, nil
 }
 
 // MarkProcessed marks inbox event id processed, in the transaction that

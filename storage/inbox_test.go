@@ -50,7 +50,7 @@ func TestPutInboxDeduplicates(t *testing.T) {
 	}
 }
 
-func TestRecoverInboxGivesUpOnPoison(t *testing.T) {
+func TestStartAttemptGivesUpOnPoison(t *testing.T) {
 	db, _ := MustOpenDB(t)
 	ctx := context.Background()
 	id, _, err := db.PutInbox(ctx, bot.Message{Platform: bot.Console, EventID: "1", ChatID: "c"}, nil)
@@ -58,21 +58,22 @@ func TestRecoverInboxGivesUpOnPoison(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := 1; i <= 3; i++ {
-		pending, gaveUp, err := db.RecoverInbox(ctx, 3)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if pending != 1 || gaveUp != 0 {
-			t.Fatalf("start %d: pending %d gave up %d", i, pending, gaveUp)
+		if ok, err := db.StartAttempt(ctx, id, 3); err != nil || !ok {
+			t.Fatalf("start %d: %v %v", i, ok, err)
 		}
 	}
-	pending, gaveUp, err := db.RecoverInbox(ctx, 3)
-	if err != nil || pending != 0 || gaveUp != 1 {
-		t.Fatalf("fourth start: pending %d gave up %d err %v", pending, gaveUp, err)
+	if ok, err := db.StartAttempt(ctx, id, 3); err != nil || ok {
+		t.Fatalf("fourth start: %v %v, want false", ok, err)
 	}
 	failed, err := db.FailedInbox(ctx, 10)
 	if err != nil || len(failed) != 1 || failed[0].ID != id {
 		t.Fatalf("failed = %+v, %v", failed, err)
+	}
+	if evs, _ := db.PendingInbox(ctx, 0, 10); len(evs) != 0 {
+		t.Fatalf("given up event still pending")
+	}
+	if _, err := db.StartAttempt(ctx, 99, 3); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("missing: %v", err)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/supportbot/supportbot/bot"
@@ -48,16 +49,24 @@ func nullID(id int64) any {
 	return id
 }
 
-// PendingOutbox returns up to limit replies neither sent nor given up,
-// oldest first, whether due or not (the sender keeps each chat's replies in
-// order, so a reply waiting for a retry holds back the later ones of the
-// same chat). None is an empty slice.
-func (db *DB) PendingOutbox(ctx context.Context, limit int) ([]*OutboxItem, error) {
+// PendingOutbox returns up to limit replies to the given platforms (all
+// platforms when none is given) neither sent nor given up, oldest first,
+// whether due or not (the sender keeps each chat's replies in order, so a
+// reply waiting for a retry holds back the later ones of the same chat).
+// None is an empty slice.
+func (db *DB) PendingOutbox(ctx context.Context, limit int, platforms ...bot.Platform) ([]*OutboxItem, error) {
+	where, args := "", []any{}
+	if len(platforms) > 0 {
+		where = " AND platform IN (?" + strings.Repeat(", ?", len(platforms)-1) + ")"
+		for _, p := range platforms {
+			args = append(args, string(p))
+		}
+	}
 	rows, err := db.read.QueryContext(ctx, `
 		SELECT id, COALESCE(conversation_id, 0), payload, attempts, next_attempt_at, created_at
 		FROM outbox INDEXED BY outbox_pending
-		WHERE sent_at IS NULL AND failed_at IS NULL
-		ORDER BY id LIMIT ?`, limit)
+		WHERE sent_at IS NULL AND failed_at IS NULL`+where+`
+		ORDER BY id LIMIT ?`, append(args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("pending outbox: %w", err)
 	}
@@ -151,13 +160,25 @@ func (tx *Tx) finishReply(ctx context.Context, id int64, set, op string, args ..
 	return &StateError{Op: op + " reply", State: st}
 }
 
-// Backlog counts the inbox events not processed yet and the replies due by
-// now that are neither sent nor given up.
-func (db *DB) Backlog(ctx context.Context) (inbox, outbox int, err error) {
-	now := ts(db.Now())
+// Backlog counts the inbox events not processed yet and the replies to the
+// given platforms (all when none is given) that could be sent now: due, and
+// not held back by an earlier reply to the same chat that waits for a retry.
+func (db *DB) Backlog(ctx context.Context, platforms ...bot.Platform) (inbox, outbox int, err error) {
+	where, args := "", []any{ts(db.Now())}
+	if len(platforms) > 0 {
+		where = " AND o.platform IN (?" + strings.Repeat(", ?", len(platforms)-1) + ")"
+		for _, p := range platforms {
+			args = append(args, string(p))
+		}
+	}
 	err = db.read.QueryRowContext(ctx, `
 		SELECT (SELECT COUNT(*) FROM inbox WHERE processed_at IS NULL),
-		       (SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ?)`, now).Scan(&inbox, &outbox)
+		       (SELECT COUNT(*) FROM outbox o INDEXED BY outbox_pending
+		        WHERE o.sent_at IS NULL AND o.failed_at IS NULL AND o.next_attempt_at <= ?1`+where+`
+		          AND NOT EXISTS (SELECT 1 FROM outbox p INDEXED BY outbox_chat_pending
+		                          WHERE p.platform = o.platform AND p.chat_id = o.chat_id AND p.id < o.id
+		                            AND p.sent_at IS NULL AND p.failed_at IS NULL AND p.next_attempt_at > ?1))`,
+		args...).Scan(&inbox, &outbox)
 	if err != nil {
 		return 0, 0, fmt.Errorf("backlog: %w", err)
 	}

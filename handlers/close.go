@@ -1,0 +1,65 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/storage"
+)
+
+// CloseHandoff closes handoff id (waiting or assigned): in one transaction
+// the conversation becomes closed and the customer's closing message and the
+// 1–5 rating prompt go to the outbox, to be sent by the running router (at
+// once, or at its next start). It returns the closed handoff, or
+// storage.ErrNotFound when there is no such handoff and a
+// *storage.StateError (storage.ErrState) when it is already closed. It does
+// not need Run.
+func (r *Router) CloseHandoff(ctx context.Context, id int64) (*storage.Handoff, error) {
+	kb := r.kb.Load()
+	var h *storage.Handoff
+	err := r.db.Update(ctx, func(tx *storage.Tx) error {
+		var err error
+		if h, err = tx.CloseHandoff(ctx, id); err != nil {
+			return err
+		}
+		c, err := tx.Conversation(ctx, h.ConversationID)
+		if err != nil {
+			return err
+		}
+		texts := kb.f.TextsFor(c.Lang)
+		for _, msg := range []struct {
+			text    string
+			buttons [][]bot.Button
+		}{
+			{texts.Closed, nil},
+			{texts.RatePrompt, rateButtons()},
+		} {
+			if msg.text == "" {
+				continue
+			}
+			if _, err := tx.AddReply(ctx, c.ID, 0, bot.Reply{Platform: c.Platform, ChatID: c.ChatID, Text: msg.text, Buttons: msg.buttons}); err != nil {
+				return err
+			}
+			if err := tx.AddMessage(ctx, &storage.Message{ConversationID: c.ID, Author: storage.AuthorBot, Text: msg.text}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("close handoff %d: %w", id, err)
+	}
+	r.wake(r.wakeOut)
+	return h, nil
+}
+
+// rateButtons are the 1–5 rating choices, in one row.
+func rateButtons() [][]bot.Button {
+	row := make([]bot.Button, 5)
+	for i := range row {
+		n := fmt.Sprint(i + 1)
+		row[i] = bot.Button{Text: n, Payload: payloadRate + n}
+	}
+	return [][]bot.Button{row}
+}

@@ -1,0 +1,657 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/faq"
+	"github.com/supportbot/supportbot/storage"
+)
+
+// clock is a hand-moved clock shared by the router and the database.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// fakeChannel records what it was asked to send. fail, when set, decides
+// the outcome of each attempt.
+type fakeChannel struct {
+	platform bot.Platform
+	mu       sync.Mutex
+	sent     []bot.Reply
+	attempts int
+	fail     func(r bot.Reply, attempt int) error
+}
+
+func (c *fakeChannel) Platform() bot.Platform { return c.platform }
+
+func (c *fakeChannel) Send(ctx context.Context, r bot.Reply) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.attempts++
+	if c.fail != nil {
+		if err := c.fail(r, c.attempts); err != nil {
+			return "", err
+		}
+	}
+	c.sent = append(c.sent, r)
+	return fmt.Sprint("m", len(c.sent)), nil
+}
+
+// take returns the replies sent since the last take.
+func (c *fakeChannel) take() []bot.Reply {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := c.sent
+	c.sent = nil
+	return s
+}
+
+// harness is a running Router on handlers/testdata/faq.yaml and a fresh
+// SQLite file, with a recording Telegram channel.
+type harness struct {
+	t     *testing.T
+	r     *Router
+	db    *storage.DB
+	f     *faq.FAQ
+	ch    *fakeChannel
+	clock *clock
+	event atomic.Int64
+	stop  func()
+}
+
+func newHarness(t *testing.T, opts ...Option) *harness {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "supportbot.db")
+	return startHarness(t, path, opts...)
+}
+
+func startHarness(t *testing.T, path string, opts ...Option) *harness {
+	t.Helper()
+	ctx := context.Background()
+	db, err := storage.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := faq.Load("testdata/faq.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Monday 10:00 in Moscow; the test FAQ has no schedule (always open).
+	c := &clock{t: time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC)}
+	db.Now = c.Now
+	opts = append([]Option{WithNow(c.Now), WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))}, opts...)
+	r := NewRouter(db, f, opts...)
+	ch := &fakeChannel{platform: bot.Telegram}
+	r.AddChannel(ch)
+	h := &harness{t: t, r: r, db: db, f: f, ch: ch, clock: c}
+	h.start()
+	t.Cleanup(func() {
+		h.stop()
+		db.Close()
+	})
+	return h
+}
+
+func (h *harness) start() {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- h.r.Run(ctx) }()
+	h.stop = func() {
+		cancel()
+		if err := <-done; err != nil {
+			h.t.Errorf("Run: %v", err)
+		}
+		h.stop = func() {}
+	}
+}
+
+// msg is a text message from customer chat.
+func (h *harness) msg(chat, text string) bot.Message {
+	return bot.Message{Platform: bot.Telegram, Kind: bot.KindText, ChatID: chat, UserID: chat, UserName: "Ирина", Text: text}
+}
+
+// press is a button press from customer chat.
+func (h *harness) press(chat string, b bot.Button) bot.Message {
+	return bot.Message{Platform: bot.Telegram, Kind: bot.KindButton, ChatID: chat, UserID: chat, Text: b.Text, Payload: b.Payload, CallbackID: "cb" + chat}
+}
+
+// send hands the messages to the router, waits until everything is
+// processed and sent, and returns what was sent.
+func (h *harness) send(ms ...bot.Message) []bot.Reply {
+	h.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, m := range ms {
+		if m.EventID == "" {
+			m.EventID = fmt.Sprint(h.event.Add(1))
+		}
+		if err := h.r.Handle(ctx, m); err != nil {
+			h.t.Fatal(err)
+		}
+	}
+	h.wait()
+	return h.ch.take()
+}
+
+func (h *harness) wait() {
+	h.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	h.r.wake(h.r.wakeOut)
+	if err := h.r.Wait(ctx); err != nil {
+		h.t.Fatalf("waiting for the router: %v", err)
+	}
+}
+
+func (h *harness) conversation(chat string) *storage.Conversation {
+	h.t.Helper()
+	c, err := h.db.ConversationByChat(context.Background(), bot.Telegram, chat)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return c
+}
+
+func (h *harness) handoff(chat string) *storage.Handoff {
+	h.t.Helper()
+	c := h.conversation(chat)
+	hf, err := h.db.Handoff(context.Background(), c.HandoffID)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return hf
+}
+
+// texts renders replies for failure messages.
+func texts(rs []bot.Reply) string {
+	var b strings.Builder
+	for _, r := range rs {
+		fmt.Fprintf(&b, "\n  %q", r.Text)
+		for _, row := range r.Buttons {
+			for _, bt := range row {
+				fmt.Fprintf(&b, " [%s|%s%s]", bt.Text, bt.Payload, bt.URL)
+			}
+		}
+	}
+	return b.String()
+}
+
+// expect checks that the replies are, in order, texts containing each of
+// want.
+func expect(t *testing.T, got []bot.Reply, want ...string) {
+	t.Helper()
+	ok := len(got) == len(want)
+	for i := 0; ok && i < len(want); i++ {
+		ok = strings.Contains(got[i].Text, want[i])
+	}
+	if !ok {
+		t.Fatalf("replies:%s\nwant %d containing %q", texts(got), len(want), want)
+	}
+}
+
+func buttonsOf(r bot.Reply) []bot.Button {
+	var bs []bot.Button
+	for _, row := range r.Buttons {
+		bs = append(bs, row...)
+	}
+	return bs
+}
+
+var (
+	ru   = faq.DefaultTexts
+	talk = bot.Button{Text: ru.TalkToPerson, Payload: payloadHandoff}
+)
+
+func TestCustomerFlow(t *testing.T) {
+	type step struct {
+		in    bot.Message
+		want  []string // one substring per reply
+		state storage.State
+	}
+	h := newHarness(t)
+	chat := "" // each case is its own customer
+	msg := func(text string) bot.Message { return h.msg(chat, text) }
+	press := func(text, payload string) bot.Message {
+		return h.press(chat, bot.Button{Text: text, Payload: payload})
+	}
+	tests := []struct {
+		name  string
+		steps []step
+	}{
+		{"start", []step{
+			{msg("/start"), []string{"Я бот магазина «Тест»"}, storage.StateBot},
+			{msg("Начать"), []string{"Я бот магазина «Тест»"}, storage.StateBot},
+		}},
+		{"first hello is greeted, later ones answered", []step{
+			{msg("привет"), []string{"Я бот магазина «Тест»"}, storage.StateBot},
+			{msg("привет"), []string{"Чем помочь?"}, storage.StateBot},
+		}},
+		{"answer and follow-up button", []step{
+			{msg("как вернуть товар"), []string{"в течение 14 дней"}, storage.StateBot},
+			{press("Доставка", "entry:delivery"), []string{"2–5 дней"}, storage.StateBot},
+			{press("Стоимость доставки", "entry:delivery_cost"), []string{"бесплатна от 3000"}, storage.StateBot},
+		}},
+		{"english", []step{
+			{msg("How do I return an item?"), []string{"within 14 days"}, storage.StateBot},
+		}},
+		{"media", []step{
+			{bot.Message{Platform: bot.Telegram, Kind: bot.KindMedia, ChatID: "media", Attachments: []bot.Attachment{{Type: "sticker", FileID: "s"}}},
+				[]string{ru.NonText}, storage.StateBot},
+		}},
+		{"two failures hand off", []step{
+			{msg("ывапролдж фыва"), []string{ru.DontKnow}, storage.StateBot},
+			{msg("ололо трулала"), []string{"номер в очереди: 1"}, storage.StateWaiting},
+		}},
+		{"a waiting customer is not answered from the FAQ", []step{
+			{msg("позовите оператора"), []string{"номер в очереди: 2"}, storage.StateWaiting},
+			{msg("как вернуть товар"), nil, storage.StateWaiting},
+		}},
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			for j, st := range tc.steps {
+				chat = fmt.Sprint("c", i)
+				if st.in.ChatID == "" || st.in.ChatID == "media" {
+					st.in.ChatID = chat
+				}
+				got := h.send(st.in)
+				if len(got) != len(st.want) {
+					t.Fatalf("step %d (%q): replies:%s\nwant %q", j, st.in.Text, texts(got), st.want)
+				}
+				expect(t, got, st.want...)
+				if c := h.conversation(chat); c.State != st.state {
+					t.Fatalf("step %d: state %s, want %s", j, c.State, st.state)
+				}
+			}
+		})
+	}
+}
+
+func TestButtons(t *testing.T) {
+	h := newHarness(t)
+	got := h.send(h.press("1", bot.Button{Text: "Доставка", Payload: "entry:delivery"}))
+	expect(t, got, "2–5 дней")
+	bs := buttonsOf(got[0])
+	if len(bs) != 2 || bs[0].Payload != "entry:delivery_cost" || bs[0].Text != "Стоимость доставки" ||
+		bs[1].URL != "https://example.com/track" || bs[1].Payload != "" {
+		t.Fatalf("entry buttons: %+v", bs)
+	}
+	if got[0].CallbackID != "cb1" {
+		t.Errorf("button press not acknowledged: %+v", got[0])
+	}
+
+	got = h.send(h.msg("2", "ывапролдж"))
+	expect(t, got, ru.DontKnow)
+	if bs := buttonsOf(got[0]); len(bs) != 1 || bs[0] != talk {
+		t.Fatalf("fallback buttons: %+v", bs)
+	}
+	got = h.send(h.press("2", talk))
+	expect(t, got, "номер в очереди: 1")
+	if hf := h.handoff("2"); hf.Reason != storage.ReasonRequest {
+		t.Errorf("reason %s", hf.Reason)
+	}
+}
+
+func TestClarify(t *testing.T) {
+	h := newHarness(t)
+	m := faq.NewMatcher(h.f)
+	const q = "оплата доставки"
+	if d := m.Match(q); d.Action != faq.Clarify {
+		t.Skipf("the matcher no longer finds %q ambiguous (%s)", q, d.Action)
+	}
+	got := h.send(h.msg("1", q))
+	expect(t, got, ru.DidYouMean)
+	bs := buttonsOf(got[0])
+	if len(bs) < 3 || !strings.HasPrefix(bs[0].Payload, payloadEntry) || bs[len(bs)-1].Payload != payloadNone || bs[len(bs)-1].Text != ru.NoneOfThese {
+		t.Fatalf("clarify buttons: %+v", bs)
+	}
+	// A candidate answers; "none of these" hands off.
+	expect(t, h.send(h.press("1", bs[0])), "")
+	got = h.send(h.press("1", bs[len(bs)-1]))
+	expect(t, got, "номер в очереди: 1")
+	if hf := h.handoff("1"); hf.Reason != storage.ReasonNoneOfThese {
+		t.Errorf("reason %s", hf.Reason)
+	}
+}
+
+func TestHandoffTriggers(t *testing.T) {
+	h := newHarness(t)
+	tests := []struct {
+		chat, text string
+		want       []string
+		reason     string
+		priority   int
+	}{
+		{"1", "позовите оператора", []string{"номер в очереди: 1"}, storage.ReasonRequest, 0},
+		{"2", "пришла повреждённая посылка", []string{"Сфотографируйте", "номер в очереди: 2"}, storage.ReasonEntry, 0},
+		{"3", "это безобразие, буду жаловаться в роспотребнадзор!", []string{"Простите, что так вышло"}, storage.ReasonAngry, 1},
+	}
+	for _, tc := range tests {
+		got := h.send(h.msg(tc.chat, tc.text))
+		if len(got) != len(tc.want) {
+			t.Fatalf("%q: replies:%s", tc.text, texts(got))
+		}
+		for i, w := range tc.want {
+			if !strings.Contains(got[i].Text, w) {
+				t.Fatalf("%q: replies:%s\nwant %q", tc.text, texts(got), tc.want)
+			}
+		}
+		if tc.reason == storage.ReasonAngry && !strings.Contains(got[0].Text, "номер в очереди: 1") {
+			t.Errorf("angry customer is not first: %q", got[0].Text)
+		}
+		hf := h.handoff(tc.chat)
+		if hf.Reason != tc.reason || hf.Priority != tc.priority || hf.State != storage.StateWaiting {
+			t.Errorf("%q: handoff %+v", tc.text, hf)
+		}
+	}
+}
+
+func TestQueuePositions(t *testing.T) {
+	h := newHarness(t)
+	for i := 1; i <= 3; i++ {
+		expect(t, h.send(h.msg(fmt.Sprint(i), "позовите оператора")), fmt.Sprintf("номер в очереди: %d", i))
+		h.clock.Add(time.Second)
+	}
+	q, err := h.db.Queue(context.Background())
+	if err != nil || len(q) != 3 || q[0].Conversation.ChatID != "1" || q[2].Position != 3 {
+		t.Fatalf("queue: %v %v", q, err)
+	}
+}
+
+func TestStillWaitingIsRare(t *testing.T) {
+	h := newHarness(t)
+	expect(t, h.send(h.msg("1", "позовите оператора")), "номер в очереди")
+	expect(t, h.send(h.msg("1", "алло")))
+	h.clock.Add(11 * time.Minute)
+	expect(t, h.send(h.msg("1", "ну где вы")), "Сообщение получено")
+	h.clock.Add(time.Minute)
+	expect(t, h.send(h.msg("1", "ау")))
+	ms, _ := h.db.Messages(context.Background(), h.conversation("1").ID, 100)
+	var relayed int
+	for _, m := range ms {
+		if m.Author == storage.AuthorCustomer && m.Action == "relay" {
+			relayed++
+		}
+	}
+	if relayed != 3 {
+		t.Errorf("%d messages stored while waiting, want 3", relayed)
+	}
+}
+
+func TestOffHours(t *testing.T) {
+	h := newHarness(t)
+	f := *h.f
+	f.Hours = faq.Hours{TimeZone: "Europe/Moscow", Schedule: map[string]string{"sat": "10:00-18:00"}}
+	h.r.SetFAQ(&f)
+	got := h.send(h.msg("1", "позовите оператора"))
+	expect(t, got, "Сейчас операторы не на связи")
+	if !strings.Contains(got[0].Text, "номер в очереди: 1") || !strings.Contains(got[0].Text, "в субботу в 10:00") {
+		t.Errorf("handoff text: %q", got[0].Text)
+	}
+}
+
+func TestCloseRateAndBackToBot(t *testing.T) {
+	h := newHarness(t)
+	expect(t, h.send(h.msg("1", "позовите оператора")), "номер в очереди")
+	hf := h.handoff("1")
+	if _, err := h.db.Claim(context.Background(), hf.ID, "telegram:7", "Оля"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.r.CloseHandoff(context.Background(), hf.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.r.CloseHandoff(context.Background(), hf.ID); !errors.Is(err, storage.ErrState) {
+		t.Fatalf("second close: %v", err)
+	}
+	h.wait()
+	got := h.ch.take()
+	expect(t, got, ru.Closed, ru.RatePrompt)
+	rate := buttonsOf(got[1])
+	if len(rate) != 5 || rate[4].Payload != "rate:5" {
+		t.Fatalf("rating buttons %+v", rate)
+	}
+	expect(t, h.send(h.press("1", rate[4])), ru.RateThanks)
+	if got := h.handoff("1"); got.Rating != 5 {
+		t.Errorf("rating %d", got.Rating)
+	}
+	if c := h.conversation("1"); c.State != storage.StateBot {
+		t.Errorf("state %s", c.State)
+	}
+	expect(t, h.send(h.press("1", rate[3])))
+	expect(t, h.send(h.msg("1", "как вернуть товар")), "14 дней")
+
+	// Closed without a rating: the next message is answered by the bot.
+	expect(t, h.send(h.msg("2", "позовите оператора")), "номер в очереди")
+	if _, err := h.r.CloseHandoff(context.Background(), h.handoff("2").ID); err != nil {
+		t.Fatal(err)
+	}
+	h.wait()
+	h.ch.take()
+	expect(t, h.send(h.msg("2", "как вернуть товар")), "14 дней")
+}
+
+func TestGroupsAndBans(t *testing.T) {
+	h := newHarness(t)
+	m := h.msg("-100", "как вернуть товар")
+	m.Group = true
+	expect(t, h.send(m))
+	m.Mentioned = true
+	expect(t, h.send(m), "14 дней")
+	expect(t, h.send(h.msg("5", "привет")), "Я бот")
+	if err := h.db.SetBanned(context.Background(), h.conversation("5").ID, true); err != nil {
+		t.Fatal(err)
+	}
+	expect(t, h.send(h.msg("5", "позовите оператора")))
+	if c := h.conversation("5"); c.State != storage.StateBot {
+		t.Errorf("banned customer handed off")
+	}
+}
+
+func TestDuplicateEventProcessedOnce(t *testing.T) {
+	h := newHarness(t)
+	m := h.msg("1", "как вернуть товар")
+	m.EventID = "dup"
+	expect(t, h.send(m, m, m), "14 дней")
+}
+
+func TestPanicIsRecovered(t *testing.T) {
+	h := newHarness(t)
+	h.r.beforeTurn = func(m bot.Message) {
+		if m.Text == "boom" {
+			panic("boom")
+		}
+	}
+	expect(t, h.send(h.msg("1", "boom")))
+	expect(t, h.send(h.msg("1", "как вернуть товар")), "14 дней")
+	failed, err := h.db.FailedInbox(context.Background(), 10)
+	if err != nil || len(failed) != 1 || !strings.Contains(failed[0].Error, "panic: boom") {
+		t.Fatalf("failed events %+v %v", failed, err)
+	}
+}
+
+func TestSenderRetries(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	h.ch.fail = func(r bot.Reply, attempt int) error {
+		if attempt <= 2 {
+			return &bot.RetryError{After: time.Minute, Err: errors.New("429")}
+		}
+		return nil
+	}
+	expect(t, h.send(h.msg("1", "как вернуть товар"), h.msg("1", "привет")))
+	items, _ := h.db.PendingOutbox(ctx, 10)
+	if len(items) != 2 || items[0].Attempts != 1 || items[0].NextAttemptAt.Before(h.clock.Now().Add(time.Minute)) || items[1].Attempts != 0 {
+		t.Fatalf("after a 429: %+v %+v", items[0], items[1])
+	}
+	h.clock.Add(30 * time.Second)
+	h.wait()
+	expect(t, h.ch.take())
+	h.clock.Add(31 * time.Second)
+	h.wait()
+	expect(t, h.ch.take()) // second 429
+	h.clock.Add(time.Hour)
+	h.wait()
+	// Both go, in order.
+	expect(t, h.ch.take(), "14 дней", "Чем помочь")
+}
+
+func TestSenderBlockedAndPermanent(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	h.ch.fail = func(r bot.Reply, attempt int) error {
+		switch r.ChatID {
+		case "blocked":
+			return fmt.Errorf("telegram: 403: %w", bot.ErrBlocked)
+		case "broken":
+			return errors.New("400 bad request")
+		}
+		return nil
+	}
+	expect(t, h.send(h.msg("blocked", "как вернуть товар"), h.msg("blocked", "привет")))
+	if c := h.conversation("blocked"); !c.Blocked {
+		t.Error("customer not marked blocked")
+	}
+	h.ch.mu.Lock()
+	attempts := h.ch.attempts
+	h.ch.mu.Unlock()
+	if attempts != 1 {
+		t.Errorf("%d attempts at a blocked customer, want 1", attempts)
+	}
+	expect(t, h.send(h.msg("broken", "как вернуть товар")))
+	for i := 0; i < 5; i++ {
+		h.clock.Add(time.Hour)
+		h.wait()
+	}
+	h.ch.mu.Lock()
+	attempts = h.ch.attempts
+	h.ch.mu.Unlock()
+	if attempts != 1+3 {
+		t.Errorf("%d attempts in all, want 1 blocked + 3 broken", attempts)
+	}
+	if items, _ := h.db.PendingOutbox(ctx, 10); len(items) != 0 {
+		t.Errorf("still pending: %+v", items)
+	}
+	// A blocked customer who writes again is reachable again.
+	h.ch.fail = nil
+	expect(t, h.send(h.msg("blocked", "как вернуть товар")), "14 дней")
+	if c := h.conversation("blocked"); c.Blocked {
+		t.Error("customer still marked blocked")
+	}
+}
+
+func TestRestartPicksUpLeftovers(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "supportbot.db")
+	ctx := context.Background()
+	// A previous run stored an event and a reply and died.
+	db, err := storage.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Now = func() time.Time { return time.Date(2026, 3, 2, 6, 0, 0, 0, time.UTC) }
+	if _, _, err := db.PutInbox(ctx, bot.Message{Platform: bot.Telegram, EventID: "1", Kind: bot.KindText, ChatID: "1", Text: "как вернуть товар"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(ctx, func(tx *storage.Tx) error {
+		c, _, err := tx.UpsertConversation(ctx, bot.Telegram, "2", storage.Profile{})
+		if err != nil {
+			return err
+		}
+		_, err = tx.AddReply(ctx, c.ID, 0, bot.Reply{Platform: bot.Telegram, ChatID: "2", Text: "unsent"})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	h := startHarness(t, path)
+	h.wait()
+	got := h.ch.take()
+	if len(got) != 2 {
+		t.Fatalf("after restart:%s", texts(got))
+	}
+	var all string
+	for _, r := range got {
+		all += r.Text + "|"
+	}
+	if !strings.Contains(all, "14 дней") || !strings.Contains(all, "unsent") {
+		t.Fatalf("after restart:%s", texts(got))
+	}
+}
+
+func TestRestartInTheMiddleOfEachState(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "supportbot.db")
+	h := startHarness(t, path)
+	expect(t, h.send(h.msg("w", "позовите оператора")), "номер в очереди: 1")
+	expect(t, h.send(h.msg("a", "позовите оператора")), "номер в очереди: 2")
+	if _, err := h.db.Claim(context.Background(), h.handoff("a").ID, "telegram:7", "Оля"); err != nil {
+		t.Fatal(err)
+	}
+	expect(t, h.send(h.msg("c", "позовите оператора")), "номер в очереди: 2")
+	if _, err := h.r.CloseHandoff(context.Background(), h.handoff("c").ID); err != nil {
+		t.Fatal(err)
+	}
+	h.stop()
+	h.db.Close()
+
+	h2 := startHarness(t, path)
+	h2.event.Store(1000)
+	h2.wait()
+	expect(t, h2.ch.take(), ru.Closed, ru.RatePrompt) // queued at close, sent now
+	expect(t, h2.send(h2.msg("w", "как вернуть товар")))
+	expect(t, h2.send(h2.msg("a", "как вернуть товар")))
+	expect(t, h2.send(h2.msg("c", "как вернуть товар")), "14 дней")
+}
+
+func TestManyConversationsConcurrently(t *testing.T) {
+	h := newHarness(t)
+	const chats, each = 20, 5
+	var ms []bot.Message
+	for i := 0; i < each; i++ {
+		for c := 0; c < chats; c++ {
+			ms = append(ms, h.press(fmt.Sprint(c), bot.Button{Payload: []string{"entry:delivery", "entry:returns", "entry:payment", "entry:delivery_cost", "entry:returns"}[i]}))
+		}
+	}
+	got := h.send(ms...)
+	if len(got) != chats*each {
+		t.Fatalf("%d replies, want %d", len(got), chats*each)
+	}
+	// Each chat got its answers in the order it asked.
+	order := map[string][]string{}
+	for _, r := range got {
+		order[r.ChatID] = append(order[r.ChatID], r.Text[:10])
+	}
+	want := []string{}
+	for _, id := range []string{"delivery", "returns", "payment", "delivery_cost", "returns"} {
+		want = append(want, h.f.Entry(id).Answer[:10])
+	}
+	for c, o := range order {
+		if fmt.Sprint(o) != fmt.Sprint(want) {
+			t.Fatalf("chat %s got %q, want %q", c, o, want)
+		}
+	}
+}
