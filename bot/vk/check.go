@@ -203,3 +203,26 @@ func versionLess(a, b string) bool {
 	}
 	return false
 }
+
+// CheckConfirmation compares confirmation (VK_CONFIRMATION) with the string
+// VK expects for the community's Callback API server
+// (groups.getCallbackConfirmationCode), so a typo is reported at start
+// rather than as a failed confirmation in VK's settings page. It needs the
+// token's manage permission; when VK refuses, the check is skipped. Temporary
+// failures come back as a *bot.RetryError.
+func (v *VK) CheckConfirmation(ctx context.Context, confirmation string) error {
+	var resp struct {
+		Code string `json:"code"`
+	}
+	if err := v.call(ctx, "groups.getCallbackConfirmationCode", api.Params{"group_id": v.groupID}, &resp); err != nil {
+		if isRetry(err) || errors.Is(err, context.Canceled) {
+			return err
+		}
+		v.log.Debug("vk: callback confirmation string not checked", "err", err)
+		return nil
+	}
+	if resp.Code != "" && resp.Code != confirmation {
+		return fmt.Errorf("vk: VK_CONFIRMATION is %q but VK expects %q from community VK_GROUP_ID %d's Callback API server", confirmation, resp.Code, v.groupID)
+	}
+	return nil
+}

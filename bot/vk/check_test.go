@@ -161,3 +161,20 @@ func TestTokenNeverLeaks(t *testing.T) {
 		t.Errorf("logs leak the token:\n%s", logs.String())
 	}
 }
+
+func TestCheckConfirmation(t *testing.T) {
+	f := newFake(t)
+	f.answers["groups.getCallbackConfirmationCode"] = `{"code":"a1b2c3d4"}`
+	v := f.vk()
+	if err := v.CheckConfirmation(context.Background(), "a1b2c3d4"); err != nil {
+		t.Errorf("right string: %v", err)
+	}
+	err := v.CheckConfirmation(context.Background(), "a1b2c3d5")
+	if err == nil || !strings.Contains(err.Error(), "VK_CONFIRMATION") || !strings.Contains(err.Error(), "a1b2c3d4") {
+		t.Errorf("wrong string: %v", err)
+	}
+	f.errs["groups.getCallbackConfirmationCode"] = []int{15}
+	if err := v.CheckConfirmation(context.Background(), "x"); err != nil {
+		t.Errorf("no manage permission: %v, want skipped", err)
+	}
+}
