@@ -72,7 +72,8 @@ func fileID(kind string, m wireMedia) string {
 
 // convertAttachments reads the attachments of a message one by one; an
 // attachment that cannot be read keeps at least its type. A location
-// (geo) becomes an attachment of type "location".
+// (geo) becomes an attachment of type "location", forwarded messages one of
+// type "forwarded".
 func convertAttachments(w *wireMessage) []bot.Attachment {
 	var out []bot.Attachment
 	for _, raw := range w.Attachments {
@@ -91,6 +92,9 @@ func convertAttachments(w *wireMessage) []bot.Attachment {
 	}
 	if len(w.Geo) > 0 && string(w.Geo) != "null" && len(out) == 0 {
 		out = append(out, bot.Attachment{Type: "location"})
+	}
+	if len(w.FwdMessages) > 0 {
+		out = append(out, bot.Attachment{Type: "forwarded", Name: fmt.Sprintf("%d messages", len(w.FwdMessages))})
 	}
 	return out
 }

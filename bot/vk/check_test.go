@@ -60,6 +60,8 @@ func TestCheck(t *testing.T) {
 		{name: "old api version", setup: func(f *fakeVK) {
 			f.answers["groups.getLongPollSettings"] = `{"is_enabled":true,"api_version":"5.92","events":{"message_new":1,"message_reply":1,"message_event":1}}`
 		}, want: []string{"5.92", "event_id"}},
+		{name: "wrong VK_API_URL", setup: func(f *fakeVK) { f.errs["groups.getById"] = []int{1404} },
+			want: []string{"HTTP 404", "VK_API_URL"}},
 		{name: "VK down", setup: func(f *fakeVK) { f.errs["groups.getById"] = []int{1503} }, retry: true},
 		{name: "error 10", setup: func(f *fakeVK) { f.errs["groups.getLongPollSettings"] = []int{10} }, retry: true},
 		{name: "error 6", setup: func(f *fakeVK) { f.errs["groups.getSettings"] = []int{6} }, retry: true},

@@ -43,7 +43,9 @@ type wireMessage struct {
 	ReplyMessage          *struct {
 		FromID int64 `json:"from_id"`
 	} `json:"reply_message"`
-	Geo json.RawMessage `json:"geo"`
+	Geo         json.RawMessage   `json:"geo"`
+	FwdMessages []json.RawMessage `json:"fwd_messages"`
+	Action      json.RawMessage   `json:"action"`
 }
 
 // clientInfo tells what the customer's VK client can show.
@@ -124,6 +126,9 @@ func (v *VK) convertNew(u update) (bot.Message, bool, error) {
 	}
 	if w.FromID < 0 {
 		return bot.Message{}, false, nil // another community or bot in a chat
+	}
+	if len(w.Action) > 0 && string(w.Action) != "null" {
+		return bot.Message{}, false, nil // a chat service message (invite, pin, title)
 	}
 	if obj.ClientInfo != nil {
 		v.caps.put(w.PeerID, capsFrom(*obj.ClientInfo))

@@ -104,6 +104,17 @@ func TestConvertSkips(t *testing.T) {
 	if !ok || !m.Group || m.Mentioned || m.Text != "всем привет" {
 		t.Errorf("chat message without mention: %+v", m)
 	}
+	// A chat service message (the bot invited) is ignored.
+	if _, ok, err := v.convertFor(update{Type: "message_new", GroupID: testGroup, EventID: "z",
+		Object: json.RawMessage(`{"message":{"peer_id":2000000004,"from_id":5,"text":"","action":{"type":"chat_invite_user","member_id":-218375169}}}`)}); ok || err != nil {
+		t.Errorf("service message: ok=%v err=%v", ok, err)
+	}
+	// Forwarded messages alone are media.
+	m, ok, _ = v.convertFor(update{Type: "message_new", GroupID: testGroup, EventID: "f",
+		Object: json.RawMessage(`{"message":{"peer_id":5,"from_id":5,"text":"","fwd_messages":[{"from_id":6,"text":"hi"}]}}`)})
+	if !ok || m.Kind != bot.KindMedia || len(m.Attachments) != 1 || m.Attachments[0].Type != "forwarded" {
+		t.Errorf("forwarded: %+v", m)
+	}
 	// A message from a community (a bot in a chat) is ignored.
 	if _, ok, err := v.convertFor(update{Type: "message_new", GroupID: testGroup, EventID: "y",
 		Object: json.RawMessage(`{"message":{"peer_id":2000000004,"from_id":-5,"text":"I am a bot"}}`)}); ok || err != nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net"
 	"net/http"
 	"net/url"
@@ -31,7 +32,8 @@ func (e *apiError) Error() string {
 // Unwrap returns the vksdk error, so errors.Is(err, api.ErrTooMany) works.
 func (e *apiError) Unwrap() error { return e.err }
 
-// statusError is an HTTP answer that is not worth decoding: 429 or 5xx.
+// statusError is an HTTP answer that is not worth decoding: 429, 5xx, or
+// another 4xx that is not JSON.
 type statusError struct {
 	code  int
 	after time.Duration
@@ -41,8 +43,9 @@ func (e *statusError) Error() string {
 	return fmt.Sprintf("HTTP %d %s", e.code, http.StatusText(e.code))
 }
 
-// statusTransport turns 429 and 5xx answers into a statusError. vksdk decodes
-// any answer whose Content-Type is JSON, whatever its status.
+// statusTransport turns 429 and 5xx answers, and 4xx pages that are not
+// JSON, into a statusError. vksdk decodes any answer whose Content-Type is
+// JSON, whatever its status.
 type statusTransport struct{ base http.RoundTripper }
 
 func (t statusTransport) RoundTrip(r *http.Request) (*http.Response, error) {
@@ -50,7 +53,9 @@ func (t statusTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
+	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 ||
+		(resp.StatusCode >= 400 && mt != "application/json") {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
 		_ = resp.Body.Close()
 		se := &statusError{code: resp.StatusCode}
@@ -103,7 +108,12 @@ func classifyErr(method string, err error) error {
 	}
 	var se *statusError
 	if errors.As(err, &se) {
-		return &bot.RetryError{After: se.after, Err: fmt.Errorf("vk %s: %w", method, se)}
+		if se.code == http.StatusTooManyRequests || se.code >= 500 {
+			return &bot.RetryError{After: se.after, Err: fmt.Errorf("vk %s: %w", method, se)}
+		}
+		// VK answers every method call with JSON; a 404 page means the
+		// address is wrong.
+		return fmt.Errorf("vk %s: %w (is VK_API_URL right?)", method, se)
 	}
 	if errors.Is(err, context.Canceled) {
 		return fmt.Errorf("vk %s: %w", method, err)

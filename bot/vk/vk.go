@@ -41,6 +41,8 @@ const apiVersion = "5.131"
 const chatPeerOffset = 2_000_000_000
 
 // VK is one community's channel. It is safe for concurrent use.
+//
+// It implements bot.Channel.
 type VK struct {
 	token   string
 	groupID int64
@@ -64,6 +66,8 @@ type VK struct {
 	noKeyboards atomic.Value // time.Time until which keyboards are not offered (after error 912)
 	warned      sync.Map     // warnings logged once per process (keyboard refused, ...)
 }
+
+var _ bot.Channel = (*VK)(nil)
 
 // Option configures a VK.
 type Option func(*options)
