@@ -318,6 +318,18 @@ func (p *parser) syntaxError(err error) *Error {
 		}
 	}
 	line = hi
+	if strings.HasPrefix(msg, "did not find expected ',' or") {
+		// yaml.v3 ends a plain text in [ ] or { } at a question mark
+		// (go-yaml/yaml#905), and questions end with one.
+		depth := 0
+		for l := min(max(syntaxLineOf(err)-1, 1), line); l <= line; l++ {
+			var c int
+			if c, depth = flowQuestionMark(string(lines[l-1]), depth); c > 0 {
+				return &Error{File: p.file, Line: l, Col: c,
+					Msg: "YAML syntax: a question mark inside [ ] or { } must be in quotes — write [\"Где мой заказ?\", …], or one `- Где мой заказ?` per line"}
+			}
+		}
+	}
 	text := string(bytes.TrimRight(lines[line-1], "\r\n"))
 	col := 1
 	for i, r := range []rune(text) {
@@ -330,8 +342,44 @@ func (p *parser) syntaxError(err error) *Error {
 			break
 		}
 	}
-	return &Error{File: p.file, Line: line, Col: col,
-		Msg: "YAML syntax: " + msg + " — check the indentation and quoting on this line and the one before"}
+	hint := " — check the indentation and quoting on this line and the one before"
+	if strings.HasPrefix(msg, "mapping values are not allowed") {
+		hint = " — a colon and a space inside a text make YAML read a key: put the whole text in quotes"
+	}
+	return &Error{File: p.file, Line: line, Col: col, Msg: "YAML syntax: " + msg + hint}
+}
+
+// syntaxLineOf returns the line a YAML library error names, or 0.
+func syntaxLineOf(err error) int {
+	_, line := syntaxMessage(err)
+	return line
+}
+
+// flowQuestionMark returns the column of the first question mark that ends
+// an unquoted text inside [ ] or { } on line, or 0, given the depth of
+// brackets open before the line; it returns the depth after the line too.
+func flowQuestionMark(line string, depth int) (int, int) {
+	quote := rune(0)
+	r := []rune(line)
+	for i, c := range r {
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '"' || c == '\'':
+			quote = c
+		case c == '#' && (i == 0 || r[i-1] == ' '):
+			return 0, depth
+		case c == '[' || c == '{':
+			depth++
+		case c == ']' || c == '}':
+			depth = max(depth-1, 0)
+		case c == '?' && depth > 0 && i > 0 && r[i-1] != ' ' && r[i-1] != '[' && r[i-1] != '{' && r[i-1] != ',':
+			return i + 1, depth
+		}
+	}
+	return 0, depth
 }
 
 // field is one key: value pair of a mapping.

@@ -271,7 +271,10 @@ func TestParseSyntaxPositions(t *testing.T) {
 		{"bad indent", "entries:\n  - id: a\n    questions: [a]\n   answer: b\n", "x.yaml:4:4: YAML syntax: "},
 		{"unclosed quote", "entries:\n  - id: a\n    questions: [a]\n    answer: \"b\n  - id: c\n", "x.yaml:4:5: YAML syntax: "},
 		{"unknown alias", "entries:\n  - id: a\n    questions: *nope\n    answer: b\n", "x.yaml:3:5: YAML syntax: unknown anchor 'nope' referenced"},
-		{"colon in plain text", "entries:\n  - id: a\n    questions: [a]\n    answer: Внимание: важно\n", "x.yaml:4:5: YAML syntax: mapping values are not allowed in this context"},
+		{"colon in plain text", "entries:\n  - id: a\n    questions: [a]\n    answer: Внимание: важно\n", "x.yaml:4:5: YAML syntax: mapping values are not allowed in this context — a colon and a space inside a text"},
+		{"question mark in a flow list", "entries:\n  - id: a\n    questions: [\"Можно?\", Где мой заказ?, b]\n    answer: b\n", "x.yaml:3:40: YAML syntax: a question mark inside [ ] or { } must be in quotes"},
+		{"question mark in a multi-line flow list", "entries:\n  - id: a\n    questions: [\n      Где мой заказ?,\n      b]\n    answer: b\n", "x.yaml:4:20: YAML syntax: a question mark inside [ ] or { } must be in quotes"},
+		{"question mark in a flow mapping", "entries:\n  - id: a\n    questions: [a]\n    answer: b\n    buttons: [{text: Как вернуть?, entry: a}]\n", "x.yaml:5:33: YAML syntax: a question mark inside [ ] or { } must be in quotes"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
