@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/supportbot/supportbot/bot"
+	"github.com/supportbot/supportbot/faq"
 	"github.com/supportbot/supportbot/storage"
 )
 
@@ -16,9 +17,19 @@ import (
 // *storage.StateError (storage.ErrState) when it is already closed. It does
 // not need Run.
 func (r *Router) CloseHandoff(ctx context.Context, id int64) (*storage.Handoff, error) {
-	kb := r.kb.Load()
+	h, err := CloseHandoff(ctx, r.db, r.kb.Load().f, id)
+	if err == nil {
+		r.wake(r.wakeOut)
+	}
+	return h, err
+}
+
+// CloseHandoff is Router.CloseHandoff for a process that runs no router
+// (`supportbot queue close`): the closing messages, in the words of f, wait
+// in the outbox for the bot, whose sender looks at it every second.
+func CloseHandoff(ctx context.Context, db *storage.DB, f *faq.FAQ, id int64) (*storage.Handoff, error) {
 	var h *storage.Handoff
-	err := r.db.Update(ctx, func(tx *storage.Tx) error {
+	err := db.Update(ctx, func(tx *storage.Tx) error {
 		var err error
 		if h, err = tx.CloseHandoff(ctx, id); err != nil {
 			return err
@@ -27,7 +38,7 @@ func (r *Router) CloseHandoff(ctx context.Context, id int64) (*storage.Handoff, 
 		if err != nil {
 			return err
 		}
-		texts := kb.f.TextsFor(c.Lang)
+		texts := f.TextsFor(c.Lang)
 		for _, msg := range []struct {
 			text    string
 			buttons [][]bot.Button
@@ -50,7 +61,6 @@ func (r *Router) CloseHandoff(ctx context.Context, id int64) (*storage.Handoff, 
 	if err != nil {
 		return nil, fmt.Errorf("close handoff %d: %w", id, err)
 	}
-	r.wake(r.wakeOut)
 	return h, nil
 }
 
