@@ -2,9 +2,9 @@ package faq
 
 import (
 	"math"
-	"strings"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 )
 
@@ -134,10 +134,10 @@ func NewMatcher(f *FAQ) *Matcher {
 			addDoc(k, 1)
 		}
 		if e.Answer != "" {
-			addDoc(e.Answer, answerWeight)
+			addDoc(e.Answer, float32(answerWeight))
 		}
 		if e.AnswerEN != "" {
-			addDoc(e.AnswerEN, answerWeight)
+			addDoc(e.AnswerEN, float32(answerWeight))
 		}
 		docs = append(docs, ds)
 	}
@@ -308,44 +308,38 @@ func (m *Matcher) score(ws []word) []candidate {
 }
 
 // wordShare is the weight of the word space in an entry's score.
-const wordShare = 0.6
-
-// Decision thresholds on the score.
-const (
-	answerAt  = 0.42 // the first choice is answered from here...
-	marginAt  = 0.07 // ...when the second is this far behind
-	clarifyAt = 0.28 // below this nothing fits
-	closeTo   = 0.07 // candidates this close to the first are offered
-)
+var wordShare = 0.6
 
 // decide turns ranked candidates into a decision.
 func (m *Matcher) decide(d Decision, ws []word, cands []candidate) Decision {
-	for _, c := range cands {
-		d.Candidates = append(d.Candidates, m.ids[c.entry])
-	}
 	if len(cands) == 0 {
 		d.Action = Fallback
 		return d
 	}
+	p := confidence(m.features(ws, cands))
+	d.Score = p
 	s1 := cands[0].score
-	s2 := 0.0
-	if len(cands) > 1 {
-		s2 = cands[1].score
-	}
-	d.Score = math.Min(1, math.Max(0, s1))
 	switch {
-	case s1 >= answerAt && s1-s2 >= marginAt:
+	case p >= answerP:
 		d.Action, d.Entry = Answer, m.ids[cands[0].entry]
-		d.Candidates = d.Candidates[:1]
-	case s1 >= clarifyAt && len(cands) > 1 && s2 >= s1-closeTo:
+		d.Candidates = append(d.Candidates, d.Entry)
+		return d
+	case len(cands) > 1 && s1 >= clarifyMin && (p >= clarifyP || cands[1].score >= closeRatio*s1):
 		d.Action = Clarify
-		k := 1
-		for k < len(cands) && k < 3 && cands[k].score >= s1-closeTo {
-			k++
+		for k, c := range cands {
+			if k >= 3 || (k >= 2 && c.score < closeRatio*s1) {
+				break
+			}
+			d.Candidates = append(d.Candidates, m.ids[c.entry])
 		}
-		d.Candidates = d.Candidates[:k]
-	default:
-		d.Action = Fallback
+		return d
+	}
+	d.Action = Fallback
+	for k, c := range cands {
+		if k >= 3 {
+			break
+		}
+		d.Candidates = append(d.Candidates, m.ids[c.entry])
 	}
 	return d
 }
@@ -369,7 +363,7 @@ func Keywords(text string) []string {
 }
 
 // featureNames name the values of features, for calibration work.
-var featureNames = []string{"s1", "s2", "margin", "word1", "gram1", "cover", "unknown", "ncontent", "ratio"}
+var featureNames = []string{"s1", "s2", "margin", "word1", "gram1", "cover", "unknown", "ncontent", "ratio", "cover2", "unkdict", "word2"}
 
 // features describes how well the best candidate fits: scores, margin, how
 // much of the message it covers, how much of the message no entry knows.
@@ -391,6 +385,16 @@ func (m *Matcher) features(ws []word, cands []candidate) []float64 {
 	f[7] = float64(n)
 	if f[0] > 0 {
 		f[8] = f[1] / f[0]
+	}
+	if len(cands) > 1 {
+		c2, _, t2, _ := m.coverage(ws, cands[1].entry)
+		if t2 > 0 {
+			f[9] = c2 / t2
+		}
+		f[11] = cands[1].word
+	}
+	if total > 0 {
+		f[10] = m.unknownDict(ws) / total
 	}
 	return f
 }
@@ -434,4 +438,24 @@ func (m *Matcher) coverage(ws []word, e int) (cover, unknown, total float64, n i
 		}
 	}
 	return
+}
+
+// unknownDict sums the IDF weight of the message's dictionary words that no
+// entry and no synonym group knows: a real word the FAQ never uses ("грузчик",
+// "кошелек") says the question is about something else.
+func (m *Matcher) unknownDict(ws []word) float64 {
+	sum := 0.0
+	for i := range ws {
+		w := &ws[i]
+		if w.stop || w.script == scriptOther || w.fixed || len(w.concepts) > 0 {
+			continue
+		}
+		if _, ok := m.ix.stemID[w.stem]; ok {
+			continue
+		}
+		if isDictWord(w.surf) {
+			sum += float64(m.ix.unknownIDF)
+		}
+	}
+	return sum
 }
