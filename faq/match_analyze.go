@@ -142,6 +142,7 @@ func repairLayout(ws []word, v vocab, lx *lexicon) {
 		i     int
 		conv  string
 		score float64 // > 0 leans to retyping
+		both  bool    // both readings are known words
 	}
 	var cands []cand
 	votesFor, votesAgainst := 0, 0
@@ -173,11 +174,9 @@ func repairLayout(ws []word, v vocab, lx *lexicon) {
 			case kt && !kc:
 				votesAgainst++
 			case kt && kc:
-				if vote > 2.5 {
-					w.surf, w.script = conv, scriptCyrillic
-				}
+				cands = append(cands, cand{i, conv, vote, true})
 			default:
-				cands = append(cands, cand{i, conv, vote})
+				cands = append(cands, cand{i, conv, vote, false})
 			}
 		case scriptCyrillic:
 			conv, ok := toLatinLayout(w.surf)
@@ -195,7 +194,7 @@ func repairLayout(ws []word, v vocab, lx *lexicon) {
 				votesAgainst++
 			default:
 				if vote > 1.5 {
-					cands = append(cands, cand{i, conv, vote})
+					cands = append(cands, cand{i, conv, vote, false})
 				}
 			}
 		}
@@ -207,6 +206,13 @@ func repairLayout(ws []word, v vocab, lx *lexicon) {
 			th = 0
 		} else if votesAgainst > votesFor {
 			th = 2
+		}
+		if c.both {
+			// Both readings are words: the message's majority decides.
+			th = 2.5
+			if votesFor > votesAgainst {
+				th = -3
+			}
 		}
 		if c.score > th {
 			w.surf = c.conv

@@ -201,7 +201,7 @@ func (m *hmember) matches(w *hword) bool {
 		if len(w.text) >= n && runesEqual(w.text[:n], m.text) {
 			return true
 		}
-		if n < 5 || len(w.text) < n-1 || w.text[0] != m.text[0] {
+		if n < 5 || len(w.text) < n-1 || !sameStart(w.text[0], m.text[0]) {
 			return false
 		}
 		for _, k := range []int{n - 1, n, n + 1} {
@@ -214,7 +214,14 @@ func (m *hmember) matches(w *hword) bool {
 	if runesEqual(w.text, m.text) || (m.stem != "" && w.stem == m.stem && len(m.text) > 3) {
 		return true
 	}
-	return n >= 5 && w.text[0] == m.text[0] && damerau(w.text, m.text, 1) <= 1
+	return n >= 5 && len(w.text) > 0 && sameStart(w.text[0], m.text[0]) && damerau(w.text, m.text, 1) <= 1
+}
+
+// sameStart reports whether two first letters may be the same word's: equal,
+// or both vowels (customers write "аператор" for "оператор").
+func sameStart(a, b rune) bool {
+	const vowels = "аеиоуыэюяaeiou"
+	return a == b || (strings.ContainsRune(vowels, a) && strings.ContainsRune(vowels, b))
 }
 
 func runesEqual(a, b []rune) bool {

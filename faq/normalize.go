@@ -162,6 +162,7 @@ func fold(w string) string {
 // and digits ("5гб", "wifiроутер") into runs of one kind, so each can be
 // stemmed in its language.
 func splitMixed(w string) []string {
+	w = fixHomoglyphs(w)
 	var parts []string
 	start := 0
 	kind := -1
@@ -182,4 +183,34 @@ func splitMixed(w string) []string {
 		kind = k
 	}
 	return append(parts, w[start:])
+}
+
+// homoglyphs are Latin letters that look like Cyrillic ones.
+var homoglyphs = map[rune]rune{'a': 'а', 'e': 'е', 'o': 'о', 'p': 'р', 'c': 'с', 'x': 'х', 'y': 'у', 'k': 'к', 'm': 'м', 't': 'т', 'h': 'н', 'b': 'в'}
+
+// fixHomoglyphs turns Latin look-alike letters inside a mostly Cyrillic word
+// into Cyrillic ones ("доставкa" with a Latin "a").
+func fixHomoglyphs(w string) string {
+	cyr, lat := 0, 0
+	for _, r := range w {
+		switch {
+		case isCyrillicLetter(r):
+			cyr++
+		case isLatinLetter(r):
+			if _, ok := homoglyphs[r]; !ok {
+				return w
+			}
+			lat++
+		}
+	}
+	if lat == 0 || cyr <= lat {
+		return w
+	}
+	rs := []rune(w)
+	for i, r := range rs {
+		if c, ok := homoglyphs[r]; ok {
+			rs[i] = c
+		}
+	}
+	return string(rs)
 }
