@@ -163,6 +163,10 @@ func (p *parser) at(n *yaml.Node, msg string) *Error {
 	if n != nil && n.Line > 0 {
 		e.Line, e.Col = n.Line, max(n.Column, 1)
 	}
+	if last := bytes.Count(p.data, []byte("\n")) + 1; e.Line > last {
+		// The library places an empty value after the end of the file.
+		e.Line, e.Col = last, 1
+	}
 	return e
 }
 
@@ -533,6 +537,10 @@ var (
 
 func (p *parser) top(root *yaml.Node, f *FAQ) {
 	root = p.deref(root)
+	if root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null" {
+		p.errorf(root, "the file has no content — start it with `entries:` and at least one entry with id, questions and answer")
+		return
+	}
 	if root.Kind != yaml.MappingNode {
 		p.errorf(root, "the file must be a mapping that starts with `entries:`, not %s", kindName(root))
 		return
