@@ -317,50 +317,96 @@ func statsHandoffs(ctx context.Context, q querier, s *Stats) error {
 
 func statsBotResponse(ctx context.Context, q querier, s *Stats) error {
 	from, to := s.period()
-	// sent: the first delivery of a reply to the customer's own chat, per
-	// inbox event. The outbox is read once (replies are created after the
-	// event, so from the period's start on) and joined by inbox id.
-	rows, err := q.QueryContext(ctx, `
-		WITH sent AS (
-			SELECT inbox_id, platform, chat_id, MIN(sent_at) AS sent_at
-			FROM outbox
-			WHERE inbox_id IS NOT NULL AND sent_at IS NOT NULL AND created_at >= ?
-			GROUP BY inbox_id, platform, chat_id
-		)
-		SELECT m.created_at, m.inbox_id IS NOT NULL, i.received_at, sent.sent_at,
-		       (SELECT b.created_at FROM messages b
-		        WHERE b.conversation_id = m.conversation_id AND b.id > m.id AND b.author = 'bot'
-		        ORDER BY b.id LIMIT 1)
-		FROM messages m
-		JOIN conversations c ON c.id = m.conversation_id
-		LEFT JOIN inbox i ON i.id = m.inbox_id
-		LEFT JOIN sent ON sent.inbox_id = m.inbox_id AND sent.platform = c.platform AND sent.chat_id = c.chat_id
-		WHERE m.author = 'customer' AND m.created_at >= ? AND m.created_at < ?
-		  AND m.action IN ('answer', 'clarify', 'handoff', 'fallback', 'smalltalk')`, from, from, to)
+	// The customer messages of the period that the bot decided on, with
+	// when their event was stored and, for those without an inbox row, the
+	// next bot message of the conversation.
+	type pending struct {
+		received       time.Time
+		platform, chat string
+	}
+	byInbox := map[int64]pending{}
+	var ds []time.Duration
+	err := func() error {
+		rows, err := q.QueryContext(ctx, `
+			SELECT m.created_at, COALESCE(m.inbox_id, 0), i.received_at, c.platform, c.chat_id,
+			       CASE WHEN m.inbox_id IS NULL THEN
+			         (SELECT b.created_at FROM messages b
+			          WHERE b.conversation_id = m.conversation_id AND b.id > m.id AND b.author = 'bot'
+			          ORDER BY b.id LIMIT 1) END
+			FROM messages m
+			JOIN conversations c ON c.id = m.conversation_id
+			LEFT JOIN inbox i ON i.id = m.inbox_id
+			WHERE m.author = 'customer' AND m.created_at >= ? AND m.created_at < ?
+			  AND m.action IN ('answer', 'clarify', 'handoff', 'fallback', 'smalltalk')`, from, to)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var (
+				created, received, botAt stamp
+				inbox                    int64
+				p                        pending
+			)
+			if err := rows.Scan(&created, &inbox, &received, &p.platform, &p.chat, &botAt); err != nil {
+				return err
+			}
+			switch {
+			case inbox != 0 && received.Valid:
+				p.received = received.Time
+				byInbox[inbox] = p
+			case inbox == 0 && created.Valid && botAt.Valid:
+				ds = append(ds, nonNegative(botAt.Time.Sub(created.Time)))
+			default:
+				s.NoResponse++
+			}
+		}
+		return rows.Err()
+	}()
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	var ds []time.Duration
-	for rows.Next() {
-		var (
-			created, received, sentAt, botAt stamp
-			hasInbox                         bool
-		)
-		if err := rows.Scan(&created, &hasInbox, &received, &sentAt, &botAt); err != nil {
+	// Their first delivered reply to the customer's own chat (not a post in
+	// the operators' desk). Replies are written with the decision, so the
+	// outbox rows created in the period (and a day after, for late events)
+	// hold them all.
+	if len(byInbox) > 0 {
+		first := map[int64]time.Time{}
+		rows, err := q.QueryContext(ctx, `
+			SELECT inbox_id, platform, chat_id, sent_at FROM outbox
+			WHERE inbox_id IS NOT NULL AND sent_at IS NOT NULL AND created_at >= ? AND created_at < ?`,
+			from, ts(s.Until.Add(24*time.Hour)))
+		if err != nil {
 			return err
 		}
-		switch {
-		case hasInbox && received.Valid && sentAt.Valid:
-			ds = append(ds, nonNegative(sentAt.Time.Sub(received.Time)))
-		case !hasInbox && created.Valid && botAt.Valid:
-			ds = append(ds, nonNegative(botAt.Time.Sub(created.Time)))
-		default:
-			s.NoResponse++
+		defer rows.Close()
+		for rows.Next() {
+			var (
+				inbox          int64
+				platform, chat string
+				sent           stamp
+			)
+			if err := rows.Scan(&inbox, &platform, &chat, &sent); err != nil {
+				return err
+			}
+			p, ok := byInbox[inbox]
+			if !ok || !sent.Valid || p.platform != platform || p.chat != chat {
+				continue
+			}
+			if t, ok := first[inbox]; !ok || sent.Time.Before(t) {
+				first[inbox] = sent.Time
+			}
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return err
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for inbox, p := range byInbox {
+			if t, ok := first[inbox]; ok {
+				ds = append(ds, nonNegative(t.Sub(p.received)))
+			} else {
+				s.NoResponse++
+			}
+		}
 	}
 	s.BotResponse = summarize(ds)
 	return nil

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -324,5 +325,63 @@ func TestStatsPercentile(t *testing.T) {
 	}
 	if Percentile(nil, 0.5) != 0 {
 		t.Error("percentile of nothing is not 0")
+	}
+}
+
+// BenchmarkStats reads a week out of a month of traffic: 20,000
+// conversations, 3 customer messages each with the bot's replies, inbox and
+// outbox rows, and a handoff for one conversation in five.
+func BenchmarkStats(b *testing.B) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	start := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	actions := []string{"answer", "answer", "answer", "clarify", "fallback", "handoff", "smalltalk"}
+	ev := 0
+	for c := 0; c < 20000; c++ {
+		at := start.Add(time.Duration(c) * 2 * time.Minute)
+		platform := []string{"telegram", "vk"}[c%2]
+		res, err := tx.Exec(`INSERT INTO conversations (platform, chat_id, created_at, updated_at) VALUES (?, ?, ?, ?)`, platform, c, ts(at), ts(at))
+		if err != nil {
+			b.Fatal(err)
+		}
+		conv, _ := res.LastInsertId()
+		for k := 0; k < 3; k++ {
+			ev++
+			at := at.Add(time.Duration(k) * 20 * time.Second)
+			action := actions[(c+k)%len(actions)]
+			res, _ := tx.Exec(`INSERT INTO inbox (platform, event_id, payload, received_at) VALUES (?, ?, '{}', ?)`, platform, ev, ts(at))
+			inbox, _ := res.LastInsertId()
+			tx.Exec(`INSERT INTO messages (conversation_id, inbox_id, author, text, action, entry_id, created_at) VALUES (?, ?, 'customer', ?, ?, ?, ?)`,
+				conv, inbox, fmt.Sprintf("вопрос номер %d", (c*3+k)%500), action, fmt.Sprintf("entry%d", k), ts(at))
+			tx.Exec(`INSERT INTO messages (conversation_id, inbox_id, author, text, created_at) VALUES (?, ?, 'bot', 'ответ', ?)`, conv, inbox, ts(at))
+			tx.Exec(`INSERT INTO outbox (conversation_id, inbox_id, platform, chat_id, payload, created_at, next_attempt_at, sent_at) VALUES (?, ?, ?, ?, '{}', ?, ?, ?)`,
+				conv, inbox, platform, c, ts(at), ts(at), ts(at.Add(time.Second)))
+		}
+		if c%5 == 0 {
+			tx.Exec(`INSERT INTO handoffs (conversation_id, reason, state, created_at, first_reply_at, closed_at, rating) VALUES (?, 'request', 'closed', ?, ?, ?, 5)`,
+				conv, ts(at), ts(at.Add(3*time.Minute)), ts(at.Add(20*time.Minute)))
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		b.Fatal(err)
+	}
+	since := start.AddDate(0, 0, 14)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		s, err := db.Stats(ctx, since, since.AddDate(0, 0, 7))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if s.CustomerMessages == 0 {
+			b.Fatal("no messages in the week")
+		}
 	}
 }
