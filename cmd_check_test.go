@@ -34,7 +34,7 @@ func TestRunCheck(t *testing.T) {
 		{name: "argument over environment", args: []string{one}, env: good, wantOut: one + ": ok — 1 entry, 1 phrasing\n"},
 		{name: "bad", args: []string{bad},
 			wantOut: bad + ":4:13: entry \"returns\": answer is a TODO draft — write the answer\n" +
-				bad + ":5:24: entry \"returns\": button #1 leads to entry \"retruns\", which does not exist — did you mean \"returns\"?\n",
+				bad + ":5:23: entry \"returns\": button #1 leads to entry \"retruns\", which does not exist — did you mean \"returns\"?\n",
 			wantErr: "exit status 1", wantStderr: bad + ": 2 problems\n"},
 		{name: "missing", args: []string{missing}, wantErr: "check: " + missing + " does not exist; name the FAQ file"},
 		{name: "a directory", args: []string{dir}, wantErr: "check: cannot read " + dir},
