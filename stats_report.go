@@ -136,7 +136,7 @@ func buildReport(s *storage.Stats, groups []questionGroup) *statsReport {
 			Since:    s.Since,
 			Until:    s.Until,
 			Days:     math.Round(s.Until.Sub(s.Since).Hours()/24*100) / 100,
-			TimeZone: s.Since.Location().String(),
+			TimeZone: zoneName(s.Since),
 		},
 		Totals:    statsTotals{s.Conversations, s.Messages, s.CustomerMessages},
 		Platforms: []statsPlatform{},
@@ -197,6 +197,16 @@ func buildReport(s *storage.Stats, groups []questionGroup) *statsReport {
 		r.Unanswered = append(r.Unanswered, u)
 	}
 	return r
+}
+
+// zoneName names t's time zone: its IANA name, or its abbreviation when the
+// zone is the unnamed local one.
+func zoneName(t time.Time) string {
+	if name := t.Location().String(); name != "Local" && name != "" {
+		return name
+	}
+	abbr, _ := t.Zone()
+	return abbr
 }
 
 func share(s *storage.Stats, n int) float64 { return math.Round(s.Share(n)*10000) / 10000 }
