@@ -9,6 +9,7 @@ import (
 type word struct {
 	surf     string // folded, layout-repaired, typo-corrected surface form
 	orig     string // folded form as typed (after layout repair)
+	origStem string // stem of orig
 	stem     string
 	script   script
 	stop     bool    // a function word
@@ -46,6 +47,7 @@ func analyze(text string, v vocab, lx *lexicon) []word {
 			w.surf = stripNonLetters(w.surf)
 		}
 		w.stem = stem(w.surf, w.script)
+		w.origStem = w.stem
 		w.stop = stopwords[w.surf] || stopwords[w.stem]
 		if w.stop || v == nil || w.script == scriptOther {
 			continue

@@ -10,6 +10,12 @@ import (
 //go:embed data/handoff.txt
 var builtinHandoff string
 
+// minFuzzyRunes is the shortest lexicon word matched with a typo: shorter
+// ones have real neighbours ("робот"/"работ"). Only Russian words are
+// matched with typos: English ones have too many close neighbours
+// ("manage"/"manager").
+const minFuzzyRunes = 6
+
 // defaultGap is how many words may stand between two elements of a rule.
 const defaultGap = 3
 
@@ -201,7 +207,7 @@ func (m *hmember) matches(w *hword) bool {
 		if len(w.text) >= n && runesEqual(w.text[:n], m.text) {
 			return true
 		}
-		if n < 5 || len(w.text) < n-1 || !sameStart(w.text[0], m.text[0]) {
+		if n < minFuzzyRunes || len(w.text) < n-1 || !sameStart(w.text[0], m.text[0]) || !isCyrillicLetter(m.text[0]) {
 			return false
 		}
 		for _, k := range []int{n - 1, n, n + 1} {
@@ -214,7 +220,7 @@ func (m *hmember) matches(w *hword) bool {
 	if runesEqual(w.text, m.text) || (m.stem != "" && w.stem == m.stem && len(m.text) > 3) {
 		return true
 	}
-	return n >= 5 && len(w.text) > 0 && sameStart(w.text[0], m.text[0]) && damerau(w.text, m.text, 1) <= 1
+	return n >= minFuzzyRunes && len(w.text) > 0 && isCyrillicLetter(m.text[0]) && sameStart(w.text[0], m.text[0]) && damerau(w.text, m.text, 1) <= 1
 }
 
 // sameStart reports whether two first letters may be the same word's: equal,
@@ -243,7 +249,7 @@ func (h *handoffRules) match(text string, ws []word) (Reason, bool) {
 	}
 	hw := make([]hword, len(ws))
 	for i := range ws {
-		hw[i] = hword{text: []rune(ws[i].orig), stem: ws[i].stem}
+		hw[i] = hword{text: []rune(ws[i].orig), stem: ws[i].origStem}
 		if ws[i].orig == "" {
 			hw[i].text = []rune(ws[i].surf)
 		}
@@ -334,7 +340,7 @@ func (h *handoffRules) match(text string, ws []word) (Reason, bool) {
 			}
 		}
 	}
-	if weak >= 2 || (weak >= 1 && (shouting(ws) || strings.Contains(text, "!!") || strings.Contains(text, "?!"))) {
+	if weak >= 2 || (weak >= 1 && shouting(ws)) {
 		return ReasonAngry, true
 	}
 	return "", false
