@@ -19,6 +19,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/supportbot/supportbot/faq"
 	"github.com/supportbot/supportbot/storage"
 )
 
@@ -388,6 +389,45 @@ func TestStatsFragment(t *testing.T) {
 	for _, want := range []string{"write the answer in place of TODO", "supportbot check", "# asked 5 times, last on 2026-11-04 (vk 3, telegram 2)", "answer: TODO # write the answer here"} {
 		if !strings.Contains(string(data), want) {
 			t.Errorf("fragment lacks %q", want)
+		}
+	}
+}
+
+// The fragment pasted into the bundled faq.yaml loads, and the only
+// problems `check` finds are the TODO answers, one per entry.
+func TestStatsFragmentPastedIntoFAQ(t *testing.T) {
+	d := newStatsDB(t)
+	fillKnown(d)
+	path := filepath.Join(t.TempDir(), "todo.yaml")
+	if _, _, err := runStatsTest(t, "-db", d.Path, "-fragment", path); err != nil {
+		t.Fatal(err)
+	}
+	frag, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, err := os.ReadFile("faq.yaml")
+	if err != nil {
+		t.Skip("no faq.yaml to paste into")
+	}
+	_, entries, ok := strings.Cut(string(frag), "entries:\n")
+	at := strings.Index(string(base), "entries:\n")
+	if !ok || at < 0 {
+		t.Fatal("no entries: line")
+	}
+	at += len("entries:\n")
+	pasted := string(base[:at]) + entries + string(base[at:])
+	_, err = faq.Parse(strings.NewReader(pasted), "faq.yaml")
+	var list faq.ErrorList
+	if !errors.As(err, &list) {
+		t.Fatalf("pasted fragment: %v", err)
+	}
+	if len(list) != 3 {
+		t.Errorf("%d problems, want the 3 TODO answers:\n%v", len(list), list)
+	}
+	for _, e := range list {
+		if !strings.Contains(e.Msg, "TODO") {
+			t.Errorf("unexpected problem: %v", e)
 		}
 	}
 }
