@@ -3,7 +3,9 @@ package faq
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -42,6 +44,9 @@ func TestLoadValid(t *testing.T) {
 			want := []Button{{Text: "Когда придут деньги?", Entry: "refund_time"}, {Text: "Бланк возврата", URL: "https://example.com/return.pdf"}}
 			if len(r.Buttons) != 2 || r.Buttons[0] != want[0] || r.Buttons[1] != want[1] {
 				t.Errorf("buttons = %+v", r.Buttons)
+			}
+			if got := f.Entry("refund_time").Buttons[0]; got != (Button{Text: "Возврат товара", Entry: "returns"}) {
+				t.Errorf("a button without text = %+v, want the title of its entry", got)
 			}
 			if !f.Entry("damaged").Handoff || !f.Entry("hello").SmallTalk || f.Entry("returns").Handoff {
 				t.Error("handoff or smalltalk flags are wrong")
@@ -283,6 +288,44 @@ func TestParseSyntaxPositions(t *testing.T) {
 				t.Errorf("err = %v, want one line starting %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestReadmeExamples loads the YAML examples in README.md's faq.yaml
+// section, so the documentation stays true.
+func TestReadmeExamples(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(data)
+	start := strings.Index(s, "\n## faq.yaml\n")
+	if start < 0 {
+		t.Fatal("README.md has no faq.yaml section")
+	}
+	s = s[start+1:]
+	if end := strings.Index(s, "\n## "); end >= 0 {
+		s = s[:end]
+	}
+	n := 0
+	for {
+		i := strings.Index(s, "```yaml\n")
+		if i < 0 {
+			break
+		}
+		s = s[i+len("```yaml\n"):]
+		j := strings.Index(s, "```")
+		if j < 0 {
+			t.Fatal("unclosed code block")
+		}
+		n++
+		if _, err := Parse(strings.NewReader(s[:j]), fmt.Sprintf("README example %d", n)); err != nil {
+			t.Error(err)
+		}
+		s = s[j+3:]
+	}
+	if n < 2 {
+		t.Errorf("found %d YAML examples, want the minimal and the annotated one", n)
 	}
 }
 

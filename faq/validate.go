@@ -123,6 +123,8 @@ func (p *parser) validate(f *FAQ) {
 						msg += " — write the id of an entry in this file"
 					}
 					p.errorf(bn.entry, "%s", msg)
+				} else if b.Text == "" {
+					e.Buttons[j].Text = target.Label()
 				}
 			default:
 				if b.Text == "" {
