@@ -104,7 +104,7 @@ func generateFAQ(n, phrasings int) *FAQ {
 				// The pools ran dry for this triple: make it unique.
 				s += " " + tag + fmt.Sprint(k)
 			}
-			key := strings.ToLower(s)
+			key := foldPhrase(s) // as the loader compares phrasings
 			if seen[key] {
 				continue
 			}
