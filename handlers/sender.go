@@ -3,7 +3,9 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 
@@ -25,16 +27,20 @@ const (
 
 // runSender delivers the outbox until ctx is done, each chat's replies in
 // order, different chats in parallel; sends in flight finish on work.
+//
+// The pending replies live in memory, per chat: the loop reads from the
+// database only the rows added since it last looked (woken by the router,
+// and every second for rows other processes add), so its cost does not grow
+// with the backlog.
 func (r *Router) runSender(ctx, work context.Context) {
-	var (
-		// busy chats have a goroutine sending; only this loop touches it, and
-		// it frees a chat only after that goroutine recorded its outcomes, so
-		// a fetch never sees a row that is being sent.
-		busy = map[string]bool{}
-		wg   sync.WaitGroup
-		done = make(chan string, senderParallel)
-	)
-	defer wg.Wait()
+	s := &sender{
+		r:      r,
+		queues: map[string][]*storage.OutboxItem{},
+		known:  map[int64]bool{},
+		busy:   map[string]bool{},
+		done:   make(chan sendResult, senderParallel),
+	}
+	defer s.wg.Wait()
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
@@ -42,67 +48,152 @@ func (r *Router) runSender(ctx, work context.Context) {
 		case <-ctx.Done():
 			return
 		case <-r.wakeOut:
-		case k := <-done:
-			delete(busy, k)
+		case res := <-s.done:
+			s.finish(ctx, res)
 		case <-timer.C:
 		}
 	drain:
 		for {
 			select {
-			case k := <-done:
-				delete(busy, k)
+			case res := <-s.done:
+				s.finish(ctx, res)
 			default:
 				break drain
 			}
 		}
-		if len(busy) >= senderParallel {
-			continue
+		if err := s.fetch(ctx); err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			r.log.Error("sender: read outbox", "err", err)
 		}
-		items, err := r.db.PendingOutbox(ctx, 1000, r.platforms()...)
-		if err != nil {
-			if ctx.Err() == nil {
-				r.log.Error("sender: read outbox", "err", err)
-			}
-			resetTimer(timer, time.Second)
-			continue
-		}
-		now := r.Now()
-		next := now.Add(time.Second) // poll now and then: another process may add rows
-		var order []string
-		chats := map[string][]*storage.OutboxItem{}
-		for _, it := range items {
-			k := chatKey(it.Reply)
-			if _, ok := chats[k]; !ok {
-				order = append(order, k)
-			}
-			chats[k] = append(chats[k], it)
-		}
-		for _, k := range order {
-			if busy[k] || len(busy) >= senderParallel {
-				continue
-			}
-			rows := chats[k]
-			n := 0
-			for n < len(rows) && !rows[n].NextAttemptAt.After(now) {
-				n++
-			}
-			if n == 0 {
-				if rows[0].NextAttemptAt.Before(next) {
-					next = rows[0].NextAttemptAt
-				}
-				continue
-			}
-			busy[k] = true
-			wg.Add(1)
-			go func(k string, rows []*storage.OutboxItem) {
-				defer wg.Done()
-				r.sendChat(work, rows)
-				done <- k
-				r.progress.broadcast()
-			}(k, rows[:n])
-		}
-		resetTimer(timer, max(next.Sub(r.Now()), 10*time.Millisecond))
+		resetTimer(timer, max(s.start(work).Sub(r.Now()), 10*time.Millisecond))
 	}
+}
+
+// sender is runSender's state; only its loop touches it.
+type sender struct {
+	r      *Router
+	queues map[string][]*storage.OutboxItem // pending replies per chat, in id order
+	known  map[int64]bool                   // ids in queues
+	busy   map[string]bool                  // chats a goroutine is sending to
+	maxID  int64                            // highest id read
+	plats  string                           // the platforms maxID is for
+	wg     sync.WaitGroup
+	done   chan sendResult
+}
+
+// sendResult is what a chat's goroutine did: it finished (sent or gave up)
+// the first n replies of the batch it was given; blocked means the recipient
+// blocked the bot and their pending replies were given up.
+type sendResult struct {
+	key     string
+	n       int
+	blocked bool
+	p       bot.Platform
+	chat    string
+}
+
+// fetch adds the replies stored since the last look. When the set of
+// platforms changes (a channel was added), it reads everything again.
+func (s *sender) fetch(ctx context.Context) error {
+	ps := s.r.platforms()
+	slices.Sort(ps)
+	key := fmt.Sprint(ps)
+	if key != s.plats {
+		s.plats, s.maxID = key, 0
+	}
+	if len(ps) == 0 {
+		return nil
+	}
+	for {
+		items, err := s.r.db.OutboxAfter(ctx, s.maxID, 1000, ps...)
+		if err != nil {
+			return err
+		}
+		for _, it := range items {
+			s.maxID = max(s.maxID, it.ID)
+			if s.known[it.ID] {
+				continue
+			}
+			k := chatKey(it.Reply)
+			s.queues[k] = append(s.queues[k], it)
+			s.known[it.ID] = true
+		}
+		if len(items) < 1000 {
+			return nil
+		}
+	}
+}
+
+// finish records a chat goroutine's result.
+func (s *sender) finish(ctx context.Context, res sendResult) {
+	delete(s.busy, res.key)
+	q := s.queues[res.key]
+	for _, it := range q[:res.n] {
+		delete(s.known, it.ID)
+	}
+	q = q[res.n:]
+	if res.blocked {
+		// Those replies were given up in the database; read what is still
+		// pending (written after that).
+		for _, it := range q {
+			delete(s.known, it.ID)
+		}
+		fresh, err := s.r.db.PendingForChat(ctx, res.p, res.chat)
+		if err != nil {
+			s.r.log.Error("sender: reread a blocked chat", "err", err)
+		}
+		q = q[:0]
+		for _, it := range fresh {
+			if it.ID <= s.maxID {
+				q = append(q, it)
+				s.known[it.ID] = true
+			}
+		}
+	}
+	if len(q) == 0 {
+		delete(s.queues, res.key)
+	} else {
+		s.queues[res.key] = q
+	}
+}
+
+// start sends, for every idle chat whose first reply is due, its due
+// replies in a goroutine. It returns when the next reply falls due (at most
+// a second away, to look for new rows).
+func (s *sender) start(work context.Context) time.Time {
+	now := s.r.Now()
+	next := now.Add(time.Second)
+	for k, q := range s.queues {
+		if s.busy[k] {
+			continue
+		}
+		n := 0
+		for n < len(q) && !q[n].NextAttemptAt.After(now) {
+			n++
+		}
+		if n == 0 {
+			if q[0].NextAttemptAt.Before(next) {
+				next = q[0].NextAttemptAt
+			}
+			continue
+		}
+		if len(s.busy) >= senderParallel {
+			return now.Add(10 * time.Millisecond)
+		}
+		s.busy[k] = true
+		batch := slices.Clone(q[:n])
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			res := s.r.sendChat(work, batch)
+			res.key = k
+			s.done <- res
+			s.r.progress.broadcast()
+		}()
+	}
+	return next
 }
 
 func resetTimer(t *time.Timer, d time.Duration) {
@@ -119,22 +210,31 @@ func resetTimer(t *time.Timer, d time.Duration) {
 func chatKey(rp bot.Reply) string { return string(rp.Platform) + "\x00" + rp.ChatID }
 
 // sendChat sends one chat's due replies in order and stops at the first
-// failure (the rest wait for that one).
-func (r *Router) sendChat(ctx context.Context, rows []*storage.OutboxItem) {
+// that is not done with (the rest wait for it).
+func (r *Router) sendChat(ctx context.Context, rows []*storage.OutboxItem) sendResult {
+	res := sendResult{p: rows[0].Reply.Platform, chat: rows[0].Reply.ChatID}
 	for _, it := range rows {
-		if !r.sendOne(ctx, it) {
-			return
+		finished, blocked := r.sendOne(ctx, it)
+		if blocked {
+			res.n, res.blocked = res.n+1, true
+			return res
 		}
+		if !finished {
+			return res
+		}
+		res.n++
 	}
+	return res
 }
 
-// sendOne makes one attempt at it and records the outcome; it reports
-// whether the next reply of the chat may go.
-func (r *Router) sendOne(ctx context.Context, it *storage.OutboxItem) bool {
+// sendOne makes one attempt at it and records the outcome: finished when it
+// was sent or given up, blocked when the recipient blocked the bot. A retry
+// updates it.Attempts and it.NextAttemptAt.
+func (r *Router) sendOne(ctx context.Context, it *storage.OutboxItem) (finished, blocked bool) {
 	p := it.Reply.Platform
 	ch := r.channel(p)
 	if ch == nil {
-		return false
+		return false, false
 	}
 	log := r.log.With("reply", it.ID, "platform", p, "chat", it.Reply.ChatID)
 	sctx, cancel := context.WithTimeout(ctx, sendTimeout)
@@ -160,6 +260,7 @@ func (r *Router) sendOne(ctx context.Context, it *storage.OutboxItem) bool {
 	case errors.Is(err, bot.ErrBlocked):
 		SendErrors.WithLabelValues(string(p), "blocked").Inc()
 		log.Info("sender: recipient blocked the bot; not retrying", "err", err)
+		blocked = true
 		if rerr = r.db.GiveUp(rctx, it.ID, err.Error(), true); rerr == nil {
 			rerr = r.tellDeskUndelivered(rctx, it, err)
 		}
@@ -174,7 +275,9 @@ func (r *Router) sendOne(ctx context.Context, it *storage.OutboxItem) bool {
 		} else {
 			at := r.Now().Add(backoff(it.Attempts, retry.After))
 			log.Warn("sender: temporary failure, retrying", "err", err, "attempts", it.Attempts+1, "at", at)
-			rerr = r.db.RetryLater(rctx, it.ID, at, err.Error())
+			if rerr = r.db.RetryLater(rctx, it.ID, at, err.Error()); rerr == nil {
+				it.Attempts, it.NextAttemptAt = it.Attempts+1, at
+			}
 		}
 	default:
 		SendErrors.WithLabelValues(string(p), "permanent").Inc()
@@ -187,14 +290,21 @@ func (r *Router) sendOne(ctx context.Context, it *storage.OutboxItem) bool {
 		} else {
 			at := r.Now().Add(backoff(it.Attempts, 0))
 			log.Warn("sender: send failed, retrying", "err", err, "attempts", it.Attempts+1, "at", at)
-			rerr = r.db.RetryLater(rctx, it.ID, at, err.Error())
+			if rerr = r.db.RetryLater(rctx, it.ID, at, err.Error()); rerr == nil {
+				it.Attempts, it.NextAttemptAt = it.Attempts+1, at
+			}
 		}
 	}
 	if rerr != nil {
 		log.Error("sender: record outcome", "err", rerr)
-		return false
+		if errors.Is(rerr, storage.ErrState) {
+			return true, blocked // someone else finished it
+		}
+		// Try again in a while; the row is still pending.
+		it.NextAttemptAt = r.Now().Add(time.Second)
+		return false, false
 	}
-	return goOn
+	return goOn, blocked
 }
 
 // backoff is the wait before attempt n+1: retryBase·2ⁿ capped at retryMax,

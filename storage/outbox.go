@@ -51,20 +51,32 @@ func nullID(id int64) any {
 
 // PendingOutbox returns up to limit replies to the given platforms (all
 // platforms when none is given) neither sent nor given up, oldest first,
-// whether due or not (the sender keeps each chat's replies in order, so a
-// reply waiting for a retry holds back the later ones of the same chat).
-// None is an empty slice.
+// whether due or not. None is an empty slice.
 func (db *DB) PendingOutbox(ctx context.Context, limit int, platforms ...bot.Platform) ([]*OutboxItem, error) {
-	where, args := "", []any{}
+	return db.pendingOutbox(ctx, `INDEXED BY outbox_pending`, "", nil, limit, platforms)
+}
+
+// OutboxAfter is PendingOutbox for the replies with an id above afterID: the
+// sender keeps the pending replies in memory and asks only for new ones.
+func (db *DB) OutboxAfter(ctx context.Context, afterID int64, limit int, platforms ...bot.Platform) ([]*OutboxItem, error) {
+	return db.pendingOutbox(ctx, "", " AND id > ?", []any{afterID}, limit, platforms)
+}
+
+// PendingForChat returns the pending replies to chatID on p, oldest first.
+func (db *DB) PendingForChat(ctx context.Context, p bot.Platform, chatID string) ([]*OutboxItem, error) {
+	return db.pendingOutbox(ctx, `INDEXED BY outbox_chat_pending`, " AND platform = ? AND chat_id = ?", []any{string(p), chatID}, -1, nil)
+}
+
+func (db *DB) pendingOutbox(ctx context.Context, index, where string, args []any, limit int, platforms []bot.Platform) ([]*OutboxItem, error) {
 	if len(platforms) > 0 {
-		where = " AND platform IN (?" + strings.Repeat(", ?", len(platforms)-1) + ")"
+		where += " AND platform IN (?" + strings.Repeat(", ?", len(platforms)-1) + ")"
 		for _, p := range platforms {
 			args = append(args, string(p))
 		}
 	}
 	rows, err := db.read.QueryContext(ctx, `
 		SELECT id, COALESCE(conversation_id, 0), payload, attempts, next_attempt_at, created_at
-		FROM outbox INDEXED BY outbox_pending
+		FROM outbox `+index+`
 		WHERE sent_at IS NULL AND failed_at IS NULL`+where+`
 		ORDER BY id LIMIT ?`, append(args, limit)...)
 	if err != nil {
