@@ -19,6 +19,7 @@ import (
 func (r *Router) CloseHandoff(ctx context.Context, id int64) (*storage.Handoff, error) {
 	h, err := CloseHandoff(ctx, r.db, r.kb.Load().f, id)
 	if err == nil {
+		r.dk.dirty.Store(true) // the desk closes the topic
 		r.wake(r.wakeOut)
 	}
 	return h, err
@@ -31,35 +32,43 @@ func CloseHandoff(ctx context.Context, db *storage.DB, f *faq.FAQ, id int64) (*s
 	var h *storage.Handoff
 	err := db.Update(ctx, func(tx *storage.Tx) error {
 		var err error
-		if h, err = tx.CloseHandoff(ctx, id); err != nil {
-			return err
-		}
-		c, err := tx.Conversation(ctx, h.ConversationID)
-		if err != nil {
-			return err
-		}
-		texts := f.TextsFor(c.Lang)
-		for _, msg := range []struct {
-			text    string
-			buttons [][]bot.Button
-		}{
-			{texts.Closed, nil},
-			{texts.RatePrompt, rateButtons()},
-		} {
-			if msg.text == "" {
-				continue
-			}
-			if _, err := tx.AddReply(ctx, c.ID, 0, bot.Reply{Platform: c.Platform, ChatID: c.ChatID, Text: msg.text, Buttons: msg.buttons}); err != nil {
-				return err
-			}
-			if err := tx.AddMessage(ctx, &storage.Message{ConversationID: c.ID, Author: storage.AuthorBot, Text: msg.text}); err != nil {
-				return err
-			}
-		}
-		return nil
+		h, err = closeHandoffTx(ctx, tx, f, id, 0)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("close handoff %d: %w", id, err)
+	}
+	return h, nil
+}
+
+// closeHandoffTx is CloseHandoff inside tx (an operator's /close in the
+// desk); inboxID is the event that closed it, or 0.
+func closeHandoffTx(ctx context.Context, tx *storage.Tx, f *faq.FAQ, id, inboxID int64) (*storage.Handoff, error) {
+	h, err := tx.CloseHandoff(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	c, err := tx.Conversation(ctx, h.ConversationID)
+	if err != nil {
+		return nil, err
+	}
+	texts := f.TextsFor(c.Lang)
+	for _, msg := range []struct {
+		text    string
+		buttons [][]bot.Button
+	}{
+		{texts.Closed, nil},
+		{texts.RatePrompt, rateButtons()},
+	} {
+		if msg.text == "" {
+			continue
+		}
+		if _, err := tx.AddReply(ctx, c.ID, inboxID, bot.Reply{Platform: c.Platform, ChatID: c.ChatID, Text: msg.text, Buttons: msg.buttons}); err != nil {
+			return nil, err
+		}
+		if err := tx.AddMessage(ctx, &storage.Message{ConversationID: c.ID, InboxID: inboxID, Author: storage.AuthorBot, Text: msg.text}); err != nil {
+			return nil, err
+		}
 	}
 	return h, nil
 }

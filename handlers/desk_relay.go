@@ -8,6 +8,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -20,12 +21,16 @@ import (
 // desk topics to open, reminders, VK admins gone quiet.
 const maintenanceEvery = 30 * time.Second
 
-// fromDesk handles a message in the operators' chat. Operator commands and
-// the relay to customers are not built yet: the message is recorded as
-// ignored.
+// deskEvery is how often at most the desk's topics wait to be opened or
+// closed when no event of this process said so (a handoff closed with
+// `supportbot queue close`, a failure to retry).
+const deskEvery = 5 * time.Second
+
+// fromDesk handles a message or button press in the operators' chat (see
+// desk_commands.go): only operators act; their messages in a handoff's topic
+// go to the customer, their commands and buttons act on the handoff.
 func (t *turn) fromDesk(ctx context.Context) error {
-	t.decision = "ignored"
-	return nil
+	return (&deskTurn{turn: t}).run(ctx)
 }
 
 // fromAdmin handles a VK admin's own reply in VK's community messages: the
@@ -53,29 +58,47 @@ func (t *turn) fromAdmin(ctx context.Context) error {
 }
 
 // deskHandoff is called in the transaction that queued h. The desk topic is
-// opened by the maintenance loop (it needs the network, which has no place in
-// a transaction); its first post carries the transcript so far.
+// opened after the commit by the desk work (it needs the network, which has
+// no place in a transaction; see desk_topics.go), which deskCommitted wakes;
+// its first post, the card, carries the transcript so far.
 func (t *turn) deskHandoff(ctx context.Context, h *storage.Handoff) error {
 	return nil
 }
 
+// deskCommitted runs after the turn's transaction is committed: a turn that
+// queued a handoff, or any turn in the desk (it may have closed one), has
+// the desk work look for topics to open or close at once.
+func (t *turn) deskCommitted() {
+	if t.desk == nil {
+		return
+	}
+	if t.handoff != "" || (t.m.Platform == bot.Telegram && t.m.ChatID == t.desk.ChatID()) {
+		t.r.dk.dirty.Store(true)
+	}
+}
+
 // relayToDesk posts the customer's message to the conversation's desk topic,
 // if it has one yet (if not, the card that opens the topic will show it).
+// Telegram customers' files are copied by file_id; other platforms' files go
+// by URL where they have one, and are named in the text otherwise.
 func (t *turn) relayToDesk(ctx context.Context, h *storage.Handoff) error {
 	if t.desk == nil || h.TopicID == "" {
 		return nil
 	}
-	text := t.m.Text
-	if text == "" && len(t.m.Attachments) > 0 {
-		text = "[" + t.m.Attachments[0].Type + "]"
+	att, missing := deskMedia(t.conv.Platform, t.m.Attachments)
+	text := strings.TrimSpace(t.m.Text)
+	if t.m.Kind == bot.KindButton && text == "" {
+		text = "[кнопка " + t.m.Payload + "]"
 	}
-	who := t.conv.UserName
-	if who == "" {
-		who = "Клиент"
+	if missing != "" {
+		text = strings.TrimSpace(missing + " " + text)
+	}
+	if text == "" && len(att) == 0 {
+		return nil
 	}
 	_, err := t.tx.AddReply(ctx, t.conv.ID, t.ev.ID, bot.Reply{
 		Platform: bot.Telegram, ChatID: t.desk.ChatID(), ThreadID: h.TopicID,
-		Text: who + ": " + text, Attachments: sameMedia(t.conv.Platform, t.m.Attachments),
+		Text: "👤 " + shortName(t.conv) + ": " + text, Attachments: att,
 	})
 	if err == nil {
 		t.replies++
@@ -83,13 +106,34 @@ func (t *turn) relayToDesk(ctx context.Context, h *storage.Handoff) error {
 	return err
 }
 
-// sameMedia keeps the attachments a Telegram desk can resend: those that
-// came from Telegram (file ids work within the bot).
-func sameMedia(p bot.Platform, att []bot.Attachment) []bot.Attachment {
-	if p != bot.Telegram {
-		return nil
+// deskMedia returns the attachments a Telegram desk can show: all of a
+// Telegram customer's (file ids work within the bot), and the ones of
+// another platform that have a URL (sent by URL). The others are described
+// in missing ("[sticker]").
+func deskMedia(p bot.Platform, as []bot.Attachment) (out []bot.Attachment, missing string) {
+	if p == bot.Telegram {
+		return as, ""
 	}
-	return att
+	var gone []bot.Attachment
+	for _, a := range as {
+		if a.URL != "" && a.Type != "link" {
+			out = append(out, bot.Attachment{Type: a.Type, URL: a.URL, Name: a.Name})
+		} else if a.Type != "link" {
+			gone = append(gone, a)
+		}
+	}
+	return out, attachmentWords(gone)
+}
+
+// giveUp records that reply it will never be delivered (blocked: the
+// recipient blocked the bot), telling the operators first: a crash in
+// between repeats the notice rather than loses it, and the notice is in the
+// outbox before the failed reply leaves it.
+func (r *Router) giveUp(ctx context.Context, it *storage.OutboxItem, cause error, blocked bool) error {
+	if err := r.tellDeskUndelivered(ctx, it, cause); err != nil {
+		return err
+	}
+	return r.db.GiveUp(ctx, it.ID, cause.Error(), blocked)
 }
 
 // tellDeskUndelivered tells the operators, in the conversation's topic, that
@@ -116,25 +160,44 @@ func (r *Router) tellDeskUndelivered(ctx context.Context, it *storage.OutboxItem
 	})
 }
 
+// undeliveredReason says, for the operators, why a reply did not reach the
+// customer.
 func undeliveredReason(err error) string {
-	if strings.Contains(err.Error(), bot.ErrBlocked.Error()) {
+	if errors.Is(err, bot.ErrBlocked) || strings.Contains(err.Error(), bot.ErrBlocked.Error()) {
 		return "клиент заблокировал бота или закрыл личные сообщения."
 	}
 	return fmt.Sprintf("платформа отказала (%v).", err)
 }
 
-// runMaintenance does, every maintenanceEvery until ctx is done, the work no
-// event brings: it returns to the bot the conversations whose VK admin went
-// quiet.
+// runMaintenance does, until ctx is done, the work no event brings: every
+// maintenanceEvery it returns to the bot the conversations whose VK admin
+// went quiet and reminds the desk of customers waiting too long; as soon as
+// a turn queued or closed a handoff (and every deskEvery in any case, for
+// handoffs closed by another process) it opens and closes desk topics.
 func (r *Router) runMaintenance(ctx, work context.Context) {
 	tick := time.NewTicker(maintenanceEvery)
 	defer tick.Stop()
-	for {
-		r.releaseQuietAdmins(work)
+	deskTick := time.NewTicker(deskEvery)
+	defer deskTick.Stop()
+	r.releaseQuietAdmins(work)
+	r.deskWork(work, true)
+	for ctx.Err() == nil {
+		// Take the channel before looking at dirty: a turn sets dirty after
+		// its commit and only then wakes the waiters.
+		changed := r.progress.wait()
+		if r.dk.dirty.Swap(false) {
+			r.deskWork(work, false)
+			continue
+		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
+			r.releaseQuietAdmins(work)
+			r.deskWork(work, true)
+		case <-deskTick.C:
+			r.deskWork(work, false)
+		case <-changed:
 		}
 	}
 }

@@ -196,6 +196,7 @@ func (r *Router) process(ctx context.Context, ev *storage.InboxEvent) error {
 		return err
 	}
 	t.committed()
+	t.deskCommitted()
 	if t.replies > 0 {
 		r.wake(r.wakeOut)
 	}

@@ -41,6 +41,9 @@ type Router struct {
 	shutdownGrace  time.Duration
 	recoverAttempt int
 
+	// dk is the operators' desk's settings and state (desk_*.go).
+	dk deskState
+
 	// beforeTurn, when set (tests), runs at the start of each event's
 	// transaction.
 	beforeTurn func(bot.Message)

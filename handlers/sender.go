@@ -261,17 +261,13 @@ func (r *Router) sendOne(ctx context.Context, it *storage.OutboxItem) (finished,
 		SendErrors.WithLabelValues(string(p), "blocked").Inc()
 		log.Info("sender: recipient blocked the bot; not retrying", "err", err)
 		blocked = true
-		if rerr = r.db.GiveUp(rctx, it.ID, err.Error(), true); rerr == nil {
-			rerr = r.tellDeskUndelivered(rctx, it, err)
-		}
+		rerr = r.giveUp(rctx, it, err, true)
 	case errors.As(err, &retry):
 		SendErrors.WithLabelValues(string(p), "retry").Inc()
 		if r.Now().Sub(it.CreatedAt) > r.maxRetryAge {
 			log.Error("sender: giving up after retrying too long", "err", err, "attempts", it.Attempts+1)
 			goOn = true
-			if rerr = r.db.GiveUp(rctx, it.ID, err.Error(), false); rerr == nil {
-				rerr = r.tellDeskUndelivered(rctx, it, err)
-			}
+			rerr = r.giveUp(rctx, it, err, false)
 		} else {
 			at := r.Now().Add(backoff(it.Attempts, retry.After))
 			log.Warn("sender: temporary failure, retrying", "err", err, "attempts", it.Attempts+1, "at", at)
@@ -284,9 +280,7 @@ func (r *Router) sendOne(ctx context.Context, it *storage.OutboxItem) (finished,
 		if it.Attempts+1 >= r.sendAttempts {
 			log.Error("sender: giving up", "err", err, "attempts", it.Attempts+1)
 			goOn = true
-			if rerr = r.db.GiveUp(rctx, it.ID, err.Error(), false); rerr == nil {
-				rerr = r.tellDeskUndelivered(rctx, it, err)
-			}
+			rerr = r.giveUp(rctx, it, err, false)
 		} else {
 			at := r.Now().Add(backoff(it.Attempts, 0))
 			log.Warn("sender: send failed, retrying", "err", err, "attempts", it.Attempts+1, "at", at)
