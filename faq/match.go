@@ -3,7 +3,6 @@ package faq
 import (
 	"math"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 )
@@ -25,7 +24,10 @@ type Matcher struct {
 	smallVocab map[string]bool
 	topicStems map[string]bool
 	handoff    *handoffRules
-	scratch    sync.Pool
+	// stems caches the stems of the FAQ's words; read-only after
+	// NewMatcher.
+	stems   map[string]string
+	scratch sync.Pool
 }
 
 // smallEntry is a greeting, thanks or the like.
@@ -43,6 +45,15 @@ func (v matcherVocab) knows(surf, st string) bool {
 
 func (v matcherVocab) correct(surf string) string {
 	return v.m.typos.correct(surf)
+}
+
+func (v matcherVocab) repair() bool { return true }
+
+func (v matcherVocab) stem(w string, s script) string {
+	if st, ok := v.m.stems[w]; ok {
+		return st
+	}
+	return stem(w, s)
 }
 
 // greetingWords are small talk whatever the FAQ says: removed from a message
@@ -69,6 +80,8 @@ func NewMatcher(f *FAQ) *Matcher {
 		topicStems: map[string]bool{},
 	}
 	m.ix = &index{stemID: map[string]int32{}, gramID: map[string]int32{}, conceptID: map[int32]int32{}}
+	bv := buildVocab{stems: map[string]string{}}
+	m.stems = bv.stems
 	var docs [][]weightedDoc
 	var typoWords []string
 	seen := map[string]bool{}
@@ -100,7 +113,7 @@ func NewMatcher(f *FAQ) *Matcher {
 		if e.SmallTalk {
 			se := smallEntry{entry: i, stems: map[string]bool{}}
 			for _, q := range e.Questions {
-				ws := analyze(q, nil, m.lex)
+				ws := analyze(q, bv, m.lex)
 				noteWords(ws)
 				for _, w := range ws {
 					se.stems[w.stem] = true
@@ -113,7 +126,7 @@ func NewMatcher(f *FAQ) *Matcher {
 			continue
 		}
 		addDoc := func(text string, weight float32) {
-			ws := analyze(text, nil, m.lex)
+			ws := analyze(text, bv, m.lex)
 			noteWords(ws)
 			if weight >= 1 {
 				for _, w := range ws {
@@ -288,7 +301,7 @@ func (m *Matcher) score(ws []word) []candidate {
 			acc[off+int(p.entry)] += q * float64(p.w)
 		}
 	}
-	var top []candidate
+	top := make([]candidate, 0, 5)
 	for e := 0; e < n; e++ {
 		c := candidate{entry: e, word: acc[e], gram: acc[n+e]}
 		c.score = wordShare*c.word + (1-wordShare)*c.gram
@@ -296,11 +309,18 @@ func (m *Matcher) score(ws []word) []candidate {
 			continue
 		}
 		if len(top) < 5 || c.score > top[len(top)-1].score {
-			top = append(top, c)
-			sort.SliceStable(top, func(i, j int) bool { return top[i].score > top[j].score })
-			if len(top) > 5 {
-				top = top[:5]
+			// Insert in order; ties keep file order.
+			k := len(top)
+			if k < 5 {
+				top = append(top, c)
+			} else {
+				k = 4
 			}
+			for k > 0 && top[k-1].score < c.score {
+				top[k] = top[k-1]
+				k--
+			}
+			top[k] = c
 		}
 	}
 	m.scratch.Put(sp)

@@ -24,6 +24,33 @@ type word struct {
 type vocab interface {
 	knows(surf, stem string) bool
 	correct(surf string) string
+	stem(w string, s script) string
+	// repair tells whether to repair keyboard layouts (not in FAQ text).
+	repair() bool
+}
+
+// stemWith stems w through v's cache when there is one.
+func stemWith(v vocab, w string, s script) string {
+	if v != nil {
+		return v.stem(w, s)
+	}
+	return stem(w, s)
+}
+
+// buildVocab is the vocab of index building: it knows no words yet, corrects
+// nothing, repairs no layouts, and remembers stems.
+type buildVocab struct{ stems map[string]string }
+
+func (buildVocab) knows(string, string) bool { return false }
+func (buildVocab) correct(string) string     { return "" }
+func (buildVocab) repair() bool              { return false }
+func (b buildVocab) stem(w string, s script) string {
+	if st, ok := b.stems[w]; ok {
+		return st
+	}
+	st := stem(w, s)
+	b.stems[w] = st
+	return st
 }
 
 // analyze cuts text into words: folding, layout repair (when a word reads as
@@ -38,7 +65,9 @@ func analyze(text string, v vocab, lx *lexicon) []word {
 			ws = append(ws, word{surf: p, script: scriptOf(p), sent: r.sent, upper: up})
 		}
 	}
-	repairLayout(ws, v, lx)
+	if v == nil || v.repair() {
+		repairLayout(ws, v, lx)
+	}
 	for i := range ws {
 		w := &ws[i]
 		w.orig = w.surf
@@ -46,9 +75,13 @@ func analyze(text string, v vocab, lx *lexicon) []word {
 			// Layout keys left in a Latin word that was not retyped.
 			w.surf = stripNonLetters(w.surf)
 		}
-		w.stem = stem(w.surf, w.script)
+		if stopwords[w.surf] {
+			w.stem, w.origStem, w.stop = w.surf, w.surf, true
+			continue
+		}
+		w.stem = stemWith(v, w.surf, w.script)
 		w.origStem = w.stem
-		w.stop = stopwords[w.surf] || stopwords[w.stem]
+		w.stop = stopwords[w.stem]
 		if w.stop || v == nil || w.script == scriptOther {
 			continue
 		}
@@ -58,7 +91,7 @@ func analyze(text string, v vocab, lx *lexicon) []word {
 		if c := v.correct(w.surf); c != "" {
 			w.surf, w.fixed = c, true
 			w.script = scriptOf(c)
-			w.stem = stem(c, w.script)
+			w.stem = stemWith(v, c, w.script)
 		}
 	}
 	attachConcepts(ws, lx)
@@ -238,16 +271,22 @@ func isContraction(w string) bool {
 }
 
 func knowsLatin(v vocab, lx *lexicon, w string) bool {
-	st := stem(w, scriptLatin)
-	if stopwords[w] || lx.words[w] || len(lx.single[st]) > 0 || isDictWord(w) {
+	if stopwords[w] || lx.words[w] || isDictWord(w) || (v != nil && v.knows(w, "")) {
+		return true
+	}
+	st := stemWith(v, w, scriptLatin)
+	if len(lx.single[st]) > 0 {
 		return true
 	}
 	return v != nil && v.knows(w, st)
 }
 
 func knowsCyrillic(v vocab, lx *lexicon, w string) bool {
-	st := stem(w, scriptCyrillic)
-	if stopwords[w] || lx.words[w] || len(lx.single[st]) > 0 || isDictWord(w) {
+	if stopwords[w] || lx.words[w] || isDictWord(w) || (v != nil && v.knows(w, "")) {
+		return true
+	}
+	st := stemWith(v, w, scriptCyrillic)
+	if len(lx.single[st]) > 0 {
 		return true
 	}
 	return v != nil && v.knows(w, st)

@@ -54,6 +54,21 @@ type hrule struct {
 type handoffRules struct {
 	members []hmember
 	rules   []hrule
+	// exact maps a word or stem to the non-prefix members it is; prefix
+	// maps a prefix to the prefix members it is; fuzzy lists the Russian
+	// members of minFuzzyRunes or more, tried on words that are no
+	// dictionary word.
+	exact  map[string][]int32
+	prefix map[string][]int32
+	fuzzy  map[rune][]int32 // by startKey of the first letter
+}
+
+// startKey buckets first letters for typo matching: vowels together.
+func startKey(r rune) rune {
+	if strings.ContainsRune("аеиоуыэюяaeiou", r) {
+		return 'а'
+	}
+	return r
 }
 
 // politeness are words an "only" rule ignores.
@@ -179,7 +194,57 @@ func newHandoffRules(ext HandoffLexicon, lx *lexicon) *handoffRules {
 	}
 	addExt(ext.Request, hRequest)
 	addExt(ext.Angry, hAngry)
+	h.exact = map[string][]int32{}
+	h.fuzzy = map[rune][]int32{}
+	h.prefix = map[string][]int32{}
+	for i, hm := range h.members {
+		t := string(hm.text)
+		if hm.prefix {
+			h.prefix[t] = append(h.prefix[t], int32(i))
+		} else {
+			h.exact[t] = append(h.exact[t], int32(i))
+			if hm.stem != t && len(hm.text) > 3 {
+				h.exact["\x00"+hm.stem] = append(h.exact["\x00"+hm.stem], int32(i))
+			}
+		}
+		if len(hm.text) >= minFuzzyRunes && isCyrillicLetter(hm.text[0]) {
+			k := startKey(hm.text[0])
+			h.fuzzy[k] = append(h.fuzzy[k], int32(i))
+		}
+	}
 	return h
+}
+
+// wordMembers returns the bit set of members word w is.
+func (h *handoffRules) wordMembers(w *hword, bits []uint64) {
+	set := func(i int32) { bits[i>>6] |= 1 << (uint(i) & 63) }
+	t := string(w.text)
+	for _, i := range h.exact[t] {
+		set(i)
+	}
+	if w.stem != "" {
+		for _, i := range h.exact["\x00"+w.stem] {
+			set(i)
+		}
+	}
+	for k := range t {
+		if k > 0 {
+			for _, i := range h.prefix[t[:k]] {
+				set(i)
+			}
+		}
+	}
+	for _, i := range h.prefix[t] {
+		set(i)
+	}
+	if len(w.text) < minFuzzyRunes-1 || !isCyrillicLetter(w.text[0]) {
+		return
+	}
+	for _, i := range h.fuzzy[startKey(w.text[0])] {
+		if bits[i>>6]&(1<<(uint(i)&63)) == 0 && h.members[i].matches(w) {
+			set(i)
+		}
+	}
 }
 
 // splitElements splits a rule body into elements: fields separated by
@@ -210,7 +275,7 @@ func (m *hmember) matches(w *hword) bool {
 		if n < minFuzzyRunes || len(w.text) < n-1 || !sameStart(w.text[0], m.text[0]) || !isCyrillicLetter(m.text[0]) {
 			return false
 		}
-		for _, k := range []int{n - 1, n, n + 1} {
+		for _, k := range [3]int{n - 1, n, n + 1} {
 			if k <= len(w.text) && damerau(w.text[:k], m.text, 1) <= 1 {
 				return true
 			}
@@ -254,16 +319,38 @@ func (h *handoffRules) match(text string, ws []word) (Reason, bool) {
 			hw[i].text = []rune(ws[i].surf)
 		}
 	}
-	// Which members does each word match? Computed lazily.
-	cache := make(map[[2]int]bool)
-	is := func(wi, mi int) bool {
-		k := [2]int{wi, mi}
-		if v, ok := cache[k]; ok {
-			return v
+	// Which members does each word match?
+	nb := (len(h.members) + 63) / 64
+	bitsAll := make([]uint64, nb*len(hw))
+	for i := range hw {
+		if len(hw[i].text) > 0 {
+			h.wordMembers(&hw[i], bitsAll[i*nb:(i+1)*nb])
 		}
-		v := len(hw[wi].text) > 0 && h.members[mi].matches(&hw[wi])
-		cache[k] = v
-		return v
+	}
+	is := func(wi, mi int) bool {
+		return bitsAll[wi*nb+mi>>6]&(1<<(uint(mi)&63)) != 0
+	}
+	// any: the members some word of the message is, to skip rules at once.
+	anyBits := make([]uint64, nb)
+	for i := range hw {
+		for k := 0; k < nb; k++ {
+			anyBits[k] |= bitsAll[i*nb+k]
+		}
+	}
+	present := func(r *hrule) bool {
+		for k := range r.elems {
+			found := false
+			for _, a := range r.elems[k].alts {
+				if anyBits[a[0]>>6]&(1<<(uint(a[0])&63)) != 0 {
+					found = true
+					break
+				}
+			}
+			if !found {
+				return false
+			}
+		}
+		return true
 	}
 	// altAt reports the end (exclusive) of alternative a matched at wi, or -1.
 	altAt := func(a halt, wi int) int {
@@ -320,6 +407,9 @@ func (h *handoffRules) match(text string, ws []word) (Reason, bool) {
 	weakSeen := map[int]bool{}
 	for ri := range h.rules {
 		r := &h.rules[ri]
+		if !present(r) {
+			continue
+		}
 		switch r.kind {
 		case hRequest:
 			if seq(r, 0, 0, len(hw)) {

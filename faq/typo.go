@@ -89,9 +89,13 @@ func damerau(a, b []rune, max int) int {
 	if d := len(a) - len(b); d > max || -d > max {
 		return max + 1
 	}
-	prev2 := make([]int, len(b)+1)
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
+	var buf [3 * 34]int
+	var prev2, prev, cur []int
+	if len(b) < 33 {
+		prev2, prev, cur = buf[0:len(b)+1], buf[34:34+len(b)+1], buf[68:68+len(b)+1]
+	} else {
+		prev2, prev, cur = make([]int, len(b)+1), make([]int, len(b)+1), make([]int, len(b)+1)
+	}
 	for j := range prev {
 		prev[j] = j
 	}
