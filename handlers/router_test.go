@@ -655,3 +655,97 @@ func TestManyConversationsConcurrently(t *testing.T) {
 		}
 	}
 }
+
+func TestVKAdminTakeoverAndQuietReturn(t *testing.T) {
+	h := newHarness(t, WithAdminQuiet(30*time.Minute))
+	vk := &fakeChannel{platform: bot.VK}
+	h.r.AddChannel(vk)
+	ctx := context.Background()
+	customer := func(text string) bot.Message {
+		return bot.Message{Platform: bot.VK, Kind: bot.KindText, ChatID: "2000000", UserID: "2000000", UserName: "Ирина К.", Text: text}
+	}
+	h.send(customer("привет"))
+	expect(t, vk.take(), "Я бот")
+	// An admin answers in VK's own screen.
+	h.send(bot.Message{Platform: bot.VK, Kind: bot.KindAdminReply, ChatID: "2000000", UserID: "77", UserName: "Админ", Text: "Здравствуйте, это Мария"})
+	expect(t, vk.take())
+	c, err := h.db.ConversationByChat(ctx, bot.VK, "2000000")
+	if err != nil || c.State != storage.StateAssigned || c.UserName != "Ирина К." {
+		t.Fatalf("after the admin's reply: %+v %v", c, err)
+	}
+	// The bot stays silent while the admin talks.
+	h.send(customer("как вернуть товар"))
+	expect(t, vk.take())
+	h.clock.Add(20 * time.Minute)
+	h.send(bot.Message{Platform: bot.VK, Kind: bot.KindAdminReply, ChatID: "2000000", UserID: "77", Text: "Сейчас посмотрю"})
+	h.clock.Add(20 * time.Minute)
+	h.r.releaseQuietAdmins(ctx)
+	if c, _ := h.db.ConversationByChat(ctx, bot.VK, "2000000"); c.State != storage.StateAssigned {
+		t.Fatalf("returned to the bot 20 minutes after the admin's last message")
+	}
+	h.clock.Add(11 * time.Minute)
+	h.r.releaseQuietAdmins(ctx)
+	if c, _ := h.db.ConversationByChat(ctx, bot.VK, "2000000"); c.State != storage.StateBot {
+		t.Fatalf("state %s after the quiet period, want bot", c.State)
+	}
+	h.send(customer("как вернуть товар"))
+	expect(t, vk.take(), "14 дней")
+	hf, _ := h.db.Handoff(ctx, c.HandoffID)
+	if hf.Reason != storage.ReasonAdmin || hf.OwnerID != "vk:77" || hf.State != storage.StateClosed {
+		t.Errorf("admin handoff %+v", hf)
+	}
+}
+
+// TestSetFAQWhileProcessing swaps the FAQ while conversations run (run with
+// -race): every message is answered by one FAQ or the other.
+func TestSetFAQWhileProcessing(t *testing.T) {
+	h := newHarness(t)
+	other, err := faq.Load("testdata/faq.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if i%2 == 0 {
+				h.r.SetFAQ(other)
+			} else {
+				h.r.SetFAQ(h.f)
+			}
+		}
+	}()
+	var ms []bot.Message
+	for i := 0; i < 50; i++ {
+		ms = append(ms, h.msg(fmt.Sprint(i%5), "как вернуть товар"))
+	}
+	got := h.send(ms...)
+	close(stop)
+	wg.Wait()
+	if len(got) != 50 {
+		t.Fatalf("%d replies, want 50", len(got))
+	}
+	for _, r := range got {
+		if !strings.Contains(r.Text, "14 дней") {
+			t.Fatalf("reply %q", r.Text)
+		}
+	}
+}
+
+// TestChannelAddedLater: replies stored for a platform before its channel
+// is added are sent once it is.
+func TestChannelAddedLater(t *testing.T) {
+	h := newHarness(t)
+	vk := &fakeChannel{platform: bot.VK}
+	h.send(bot.Message{Platform: bot.VK, Kind: bot.KindText, ChatID: "5", Text: "как вернуть товар"})
+	h.r.AddChannel(vk)
+	h.wait()
+	expect(t, vk.take(), "14 дней")
+}
