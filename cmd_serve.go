@@ -73,6 +73,8 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 		handlers.WithLogger(log),
 		handlers.WithReminder(cfg.RemindAfter),
 		handlers.WithAdminQuiet(cfg.VKQuietPeriod),
+		handlers.WithOperators(cfg.Operators...),
+		handlers.WithOperatorSignature(cfg.OperatorSignature),
 	}
 	router := handlers.NewRouter(db, f, opts...)
 
