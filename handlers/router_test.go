@@ -749,3 +749,43 @@ func TestChannelAddedLater(t *testing.T) {
 	h.wait()
 	expect(t, vk.take(), "14 дней")
 }
+
+// blockingChannel never finishes a Send until its context ends.
+type blockingChannel struct{ started chan struct{} }
+
+func (c *blockingChannel) Platform() bot.Platform { return bot.Console }
+
+func (c *blockingChannel) Send(ctx context.Context, r bot.Reply) (string, error) {
+	select {
+	case c.started <- struct{}{}:
+	default:
+	}
+	<-ctx.Done()
+	return "", &bot.RetryError{Err: ctx.Err()}
+}
+
+// TestShutdownWithSendInFlight: Run returns soon after its context ends even
+// when a Send hangs, and the reply is not lost: the next run sends it.
+func TestShutdownWithSendInFlight(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "supportbot.db")
+	h := startHarness(t, path)
+	h.r.shutdownGrace = 50 * time.Millisecond
+	ch := &blockingChannel{started: make(chan struct{}, 1)}
+	h.r.AddChannel(ch)
+	if err := h.r.Handle(context.Background(), bot.Message{Platform: bot.Console, EventID: "1", Kind: bot.KindText, ChatID: "console", Text: "как вернуть товар"}); err != nil {
+		t.Fatal(err)
+	}
+	<-ch.started
+	h.stop() // returns only once Run has
+	h.db.Close()
+
+	h2 := startHarness(t, path)
+	con := &fakeChannel{platform: bot.Console}
+	h2.r.AddChannel(con)
+	h2.wait()
+	expect(t, con.take(), "14 дней")
+	items, _ := h2.db.PendingOutbox(context.Background(), 10)
+	if len(items) != 0 {
+		t.Fatalf("pending after delivery: %+v", items)
+	}
+}

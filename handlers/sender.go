@@ -240,6 +240,11 @@ func (r *Router) sendOne(ctx context.Context, it *storage.OutboxItem) (finished,
 	sctx, cancel := context.WithTimeout(ctx, sendTimeout)
 	sentID, err := ch.Send(sctx, it.Reply)
 	cancel()
+	if err != nil && ctx.Err() != nil {
+		// Cut short by shutdown: not the platform's fault, not an attempt.
+		// The row stays pending for the next start.
+		return false, false
+	}
 	if it.Attempts > 0 {
 		SendRetries.WithLabelValues(string(p)).Inc()
 	}

@@ -22,6 +22,6 @@ func (db *DB) SaveCursor(ctx context.Context, name, value string) error {
 	_, err := db.write.ExecContext(ctx,
 		`INSERT INTO cursors (name, value, updated_at) VALUES (?, ?, ?)
 		 ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
-		name, value, db.Now().UTC())
+		name, value, ts(db.Now()))
 	return err
 }
