@@ -74,11 +74,11 @@ func (r *Router) openTopics(ctx context.Context, desk Desk) {
 	}
 	for _, h := range hs {
 		if err := r.openTopic(ctx, desk, h); err != nil {
-			r.log.Warn("desk: open a topic; will retry", "handoff", h.ID, "err", err)
-			var retry *bot.RetryError
-			if errors.As(err, &retry) || ctx.Err() != nil {
-				return // Telegram is down or busy: the next run tries again
-			}
+			// Telegram is down or busy, or the group lost a setting (the
+			// bot's right to manage topics): the next run tries again, and
+			// the log says it once per run, not once per handoff.
+			r.log.Warn("desk: could not open a topic; will retry", "handoff", h.ID, "waiting", len(hs), "err", err)
+			return
 		}
 	}
 }
