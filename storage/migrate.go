@@ -14,7 +14,8 @@ import (
 var migrationFS embed.FS
 
 // migrate applies, in name order, every embedded migration whose number is
-// above the one recorded in schema_version, each in its own transaction.
+// not recorded in schema_version yet (a gap filled later, say 003 after 004,
+// still runs), each in its own transaction.
 func (db *DB) migrate(ctx context.Context) error {
 	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
 		return err
@@ -43,11 +44,11 @@ func (db *DB) migrateFile(ctx context.Context, name string, version int) error {
 		return err
 	}
 	defer tx.Rollback()
-	var cur int
-	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&cur); err != nil {
+	var done int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_version WHERE version = ?`, version).Scan(&done); err != nil {
 		return err
 	}
-	if version <= cur {
+	if done > 0 {
 		return nil
 	}
 	body, err := migrationFS.ReadFile(name)
