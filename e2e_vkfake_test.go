@@ -87,6 +87,7 @@ type vkFake struct {
 	fail      map[string][]vkFailure
 	failAll   *vkFailure
 	blocked   map[int64]bool // peers who did not allow messages (901)
+	lpChecks  int            // a_check requests received
 	echo      bool           // add a message_reply event for each message sent
 	// onConfirm runs (outside the lock) with the message events an a_check
 	// ts confirms for the first time.
@@ -207,6 +208,20 @@ func (f *vkFake) refused() []vkCall {
 	return out
 }
 
+// waitPolling waits until the bot holds a long poll request: events pushed
+// from then on reach it (VK delivers nothing from before the first
+// groups.getLongPollServer of a bot that has no saved ts).
+func (f *vkFake) waitPolling() {
+	f.t.Helper()
+	if !eventually(e2eDeadline, func() bool {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		return f.lpChecks > 0
+	}) {
+		f.t.Fatal("the bot never started long polling VK")
+	}
+}
+
 // ---------------------------------------------------------------------------
 
 func (f *vkFake) serve(w http.ResponseWriter, r *http.Request) {
@@ -250,7 +265,11 @@ func (f *vkFake) serve(w http.ResponseWriter, r *http.Request) {
 		f.apiError(w, call, fa.Code, fa.Msg)
 		return
 	}
-	if r.Form.Get("access_token") != vkToken {
+	token := r.Form.Get("access_token")
+	if bearer, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		token = bearer // vksdk sends the token in the header, as VK allows
+	}
+	if token != vkToken {
 		f.apiError(w, call, 5, "User authorization failed: invalid access_token (4).")
 		return
 	}
@@ -440,6 +459,10 @@ func vkCheckKeyboard(kb *vkKeyboard) string {
 // to wait seconds while there are none.
 func (f *vkFake) longPoll(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
+	f.mu.Lock()
+	f.lpChecks++
+	f.changedLocked()
+	f.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	if q.Get("act") != "a_check" {
 		_ = json.NewEncoder(w).Encode(map[string]any{"failed": 2})
