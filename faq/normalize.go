@@ -83,40 +83,45 @@ func splitRaw(text string) []rawToken {
 		}
 	}
 	var out []rawToken
-	rs := []rune(text)
 	sent := 0
-	for i := 0; i < len(rs); {
-		r := rs[i]
-		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+	isWordRune := func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+	for i := 0; i < len(text); {
+		r, size := utf8.DecodeRuneInString(text[i:])
+		if !isWordRune(r) {
 			if r == '.' || r == '!' || r == '?' || r == '\n' {
 				sent++
 			}
-			i++
+			i += size
 			continue
 		}
 		j := i
 		upper, letters := 0, 0
-		for j < len(rs) {
-			c := rs[j]
-			if unicode.IsLetter(c) || unicode.IsDigit(c) {
+		prevLatin := false
+		for j < len(text) {
+			c, cs := utf8.DecodeRuneInString(text[j:])
+			if isWordRune(c) {
 				if unicode.IsLetter(c) {
 					letters++
 					if unicode.IsUpper(c) {
 						upper++
 					}
 				}
-				j++
+				prevLatin = isLatinLetter(c)
+				j += cs
 				continue
 			}
-			// Layout keys inside a Latin word: keep when the word so far is
-			// Latin and a Latin letter follows.
-			if layoutPunct(c) && j+1 < len(rs) && isLatinLetter(rs[j+1]) && j > i && isLatinLetter(rs[j-1]) {
-				j++
-				continue
+			// Layout keys inside a Latin word: keep when a Latin letter
+			// comes before and after.
+			if layoutPunct(c) && prevLatin && j+cs < len(text) {
+				if n, _ := utf8.DecodeRuneInString(text[j+cs:]); isLatinLetter(n) {
+					prevLatin = false
+					j += cs
+					continue
+				}
 			}
 			break
 		}
-		out = append(out, rawToken{text: string(rs[i:j]), sent: sent, upper: upper, letters: letters})
+		out = append(out, rawToken{text: text[i:j], sent: sent, upper: upper, letters: letters})
 		i = j
 	}
 	return out
@@ -150,6 +155,16 @@ func scriptOf(w string) script {
 
 // fold lower-cases a word and folds ё to е.
 func fold(w string) string {
+	clean := true
+	for _, r := range w {
+		if r >= utf8.RuneSelf && r != foldRune(r) || r < utf8.RuneSelf && 'A' <= r && r <= 'Z' {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return w
+	}
 	var b strings.Builder
 	b.Grow(len(w))
 	for _, r := range w {
