@@ -147,10 +147,10 @@ func NewMatcher(f *FAQ) *Matcher {
 			addDoc(k, 1)
 		}
 		if e.Answer != "" {
-			addDoc(e.Answer, float32(answerWeight))
+			addDoc(e.Answer, answerWeight)
 		}
 		if e.AnswerEN != "" {
-			addDoc(e.AnswerEN, float32(answerWeight))
+			addDoc(e.AnswerEN, answerWeight)
 		}
 		docs = append(docs, ds)
 	}
@@ -328,7 +328,7 @@ func (m *Matcher) score(ws []word) []candidate {
 }
 
 // wordShare is the weight of the word space in an entry's score.
-var wordShare = 0.6
+const wordShare = 0.6
 
 // decide turns ranked candidates into a decision.
 func (m *Matcher) decide(d Decision, ws []word, cands []candidate) Decision {

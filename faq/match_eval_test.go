@@ -268,11 +268,3 @@ func slicesContains(s []string, v string) bool {
 	return false
 }
 
-func init() {
-	if v := os.Getenv("X_AW"); v != "" {
-		fmt.Sscan(v, &answerWeight)
-	}
-	if v := os.Getenv("X_WS"); v != "" {
-		fmt.Sscan(v, &wordShare)
-	}
-}

@@ -14,7 +14,7 @@ import (
 
 // answerWeight is how much the answer text counts against one phrasing: an
 // answer names the topic's words but also many others.
-var answerWeight = 0.5
+const answerWeight = 0.5
 
 // gramN is the length of the character n-grams.
 const gramN = 3
