@@ -267,4 +267,3 @@ func slicesContains(s []string, v string) bool {
 	}
 	return false
 }
-
