@@ -167,7 +167,13 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := startWithRetry(ctx, log, "vk", func(ctx context.Context) error { return v.Check(ctx, callback) }); err != nil {
+			check := func(ctx context.Context) error {
+				if err := v.Check(ctx, callback); err != nil || !callback {
+					return err
+				}
+				return v.CheckConfirmation(ctx, cfg.VKConfirmation)
+			}
+			if err := startWithRetry(ctx, log, "vk", check); err != nil {
 				fail(err)
 				return
 			}
