@@ -24,6 +24,9 @@ type Matcher struct {
 	smallVocab map[string]bool
 	topicStems map[string]bool
 	handoff    *handoffRules
+	// exact maps a phrasing's words (phrasingKey) to its entry: a message
+	// that is an editor's own phrasing gets that entry, before anything else.
+	exact map[string]int
 	// stems caches the stems of the FAQ's words; read-only after
 	// NewMatcher.
 	stems   map[string]string
@@ -80,6 +83,7 @@ func NewMatcher(f *FAQ) *Matcher {
 		topicStems: map[string]bool{},
 	}
 	m.ix = &index{stemID: map[string]int32{}, gramID: map[string]int32{}, conceptID: map[int32]int32{}}
+	m.exact = map[string]int{}
 	bv := buildVocab{stems: map[string]string{}}
 	m.stems = bv.stems
 	var docs [][]weightedDoc
@@ -110,6 +114,13 @@ func NewMatcher(f *FAQ) *Matcher {
 		m.ids = append(m.ids, e.ID)
 		m.smalltalk = append(m.smalltalk, e.SmallTalk)
 		var ds []weightedDoc
+		for _, q := range e.Questions {
+			if k := phrasingKey(analyze(q, bv, m.lex)); k != "" {
+				if _, dup := m.exact[k]; !dup {
+					m.exact[k] = i
+				}
+			}
+		}
 		if e.SmallTalk {
 			se := smallEntry{entry: i, stems: map[string]bool{}}
 			for _, q := range e.Questions {
@@ -175,6 +186,11 @@ type candidate struct {
 func (m *Matcher) Match(text string) Decision {
 	ws := analyze(text, matcherVocab{m}, m.lex)
 	d := Decision{Candidates: []string{}, Lang: language(ws)}
+	if e, ok := m.exact[phrasingKey(ws)]; ok {
+		d.Action, d.Entry, d.Score = Answer, m.ids[e], 1
+		d.Candidates = append(d.Candidates, d.Entry)
+		return d
+	}
 	if r, ok := m.handoff.match(text, ws); ok {
 		d.Action, d.Reason, d.Score = Handoff, r, 1
 		return d
@@ -191,6 +207,22 @@ func (m *Matcher) Match(text string) Decision {
 	topic := m.topicWords(ws)
 	cands := m.score(topic)
 	return m.decide(d, topic, cands)
+}
+
+// phrasingKey is the stems of a text's words in order: two texts with the
+// same key say the same thing in the same words.
+func phrasingKey(ws []word) string {
+	var b strings.Builder
+	for i := range ws {
+		if ws[i].script == scriptOther && len(ws[i].surf) > 6 {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(ws[i].stem)
+	}
+	return b.String()
 }
 
 // isGreeting reports whether w is small talk rather than the topic: a

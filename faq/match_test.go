@@ -87,6 +87,8 @@ func TestMatch(t *testing.T) {
 		// Not handoff: a question that mentions people or is emphatic.
 		{"person in a question", "можно ли оформить заказ на другого человека", want{action: Answer + "|" + Clarify + "|" + Fallback}},
 		{"emphatic question", "срочно где мой заказ!!!", answer("order_status")},
+		{"refund question is no anger", "как вернуть деньги за товар", want{action: Answer + "|" + Clarify}},
+		{"refund demand", "ВЕРНИТЕ МОИ ДЕНЬГИ", want{action: Handoff, reason: ReasonAngry}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
