@@ -94,6 +94,8 @@ type tgFake struct {
 	onConfirm func(ids []int64)
 	// onSend runs (under the lock) for every accepted sendMessage.
 	onSend func(s tgSent)
+	// lean: keep neither calls nor sent messages (the benchmark).
+	lean bool
 }
 
 func newTGFake(t testing.TB) *tgFake {
@@ -239,8 +241,10 @@ func (f *tgFake) serve(w http.ResponseWriter, r *http.Request) {
 	call := &tgCall{Method: method, Params: params, At: time.Now()}
 	defer func() {
 		f.mu.Lock()
-		f.calls = append(f.calls, *call)
-		f.changedLocked()
+		if !f.lean {
+			f.calls = append(f.calls, *call)
+			f.changedLocked()
+		}
 		f.mu.Unlock()
 	}()
 	if err != nil {
@@ -526,7 +530,9 @@ func (f *tgFake) sendMessage(w http.ResponseWriter, call *tgCall) {
 	}
 	f.nextMsgID++
 	s := tgSent{ChatID: chat, Text: text, Plain: plain, Markup: markup, MessageID: f.nextMsgID, At: time.Now()}
-	f.sent = append(f.sent, s)
+	if !f.lean {
+		f.sent = append(f.sent, s)
+	}
 	if f.onSend != nil {
 		f.onSend(s)
 	}
