@@ -157,7 +157,7 @@ func (r *Router) processSafe(ctx context.Context, ev *storage.InboxEvent, recove
 		log.Warn("router: processing failed, retrying", "err", err, "attempt", attempt+1)
 	}
 	log.Error("router: processing failed, event set aside", "err", err)
-	if ferr := r.db.FailInbox(ctx, ev.ID, err.Error()); ferr != nil {
+	if ferr := r.failEvent(ctx, ev, err.Error()); ferr != nil {
 		log.Error("router: mark event failed", "err", ferr)
 	}
 }
@@ -169,7 +169,7 @@ func (r *Router) processRecover(ctx context.Context, ev *storage.InboxEvent, log
 			panicked = true
 			log.Error("router: panic while processing an event", "panic", p, "stack", string(debug.Stack()))
 			MessagesIn.WithLabelValues(string(ev.Message.Platform), "error").Inc()
-			if ferr := r.db.FailInbox(ctx, ev.ID, fmt.Sprintf("panic: %v", p)); ferr != nil {
+			if ferr := r.failEvent(ctx, ev, fmt.Sprintf("panic: %v", p)); ferr != nil {
 				log.Error("router: mark event failed", "err", ferr)
 			}
 		}
@@ -190,6 +190,9 @@ func (r *Router) process(ctx context.Context, ev *storage.InboxEvent) error {
 		if err := t.run(ctx); err != nil {
 			return err
 		}
+		if err := t.ack(ctx); err != nil {
+			return err
+		}
 		return tx.MarkProcessed(ctx, ev.ID)
 	})
 	if err != nil {
@@ -201,4 +204,21 @@ func (r *Router) process(ctx context.Context, ev *storage.InboxEvent) error {
 		r.wake(r.wakeOut)
 	}
 	return nil
+}
+
+// failEvent sets ev aside with msg as its error and, in the same
+// transaction, acknowledges it if it is a button press, so the customer's
+// or operator's client does not keep showing the press as pending.
+func (r *Router) failEvent(ctx context.Context, ev *storage.InboxEvent, msg string) error {
+	return r.db.Update(ctx, func(tx *storage.Tx) error {
+		failed, err := tx.FailInbox(ctx, ev.ID, msg)
+		if err != nil || !failed || ev.Message.CallbackID == "" {
+			return err
+		}
+		_, err = tx.AddReply(ctx, 0, ev.ID, ackReply(ev.Message))
+		if err == nil {
+			r.wake(r.wakeOut)
+		}
+		return err
+	})
 }

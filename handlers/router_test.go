@@ -338,6 +338,72 @@ func TestClarify(t *testing.T) {
 	}
 }
 
+// isAck reports a reply that only acknowledges a button press.
+func isAck(r bot.Reply) bool {
+	return r.CallbackID != "" && r.Text == "" && len(r.Buttons) == 0 && len(r.Attachments) == 0
+}
+
+// TestEveryPressIsAcknowledged: each button press gets exactly one
+// acknowledgement, on its first reply when it has one, alone otherwise.
+func TestEveryPressIsAcknowledged(t *testing.T) {
+	h := newDeskHarness(t)
+	// acks checks that press m, sent alone, was acknowledged exactly once
+	// among the replies (to any chat), and returns the replies that are not
+	// a bare acknowledgement.
+	acks := func(m bot.Message) []bot.Reply {
+		t.Helper()
+		m.CallbackID = "cb-" + fmt.Sprint(h.event.Load()+1)
+		s := h.step(m)
+		var n int
+		var rest []bot.Reply
+		for _, r := range append(append(s.desk, s.tg...), s.vk...) {
+			if r.CallbackID == m.CallbackID {
+				n++
+			} else if r.CallbackID != "" {
+				t.Errorf("%q acknowledged another press %q", m.Payload, r.CallbackID)
+			}
+			if !isAck(r) {
+				rest = append(rest, r)
+			}
+		}
+		if n != 1 {
+			t.Fatalf("press %q (%q) acknowledged %d times; replies:%s%s", m.Payload, m.ChatID, n, texts(s.tg), texts(s.desk))
+		}
+		return rest
+	}
+	// Answered: the acknowledgement rides on the answer.
+	got := acks(h.press("1", bot.Button{Text: "Доставка", Payload: "entry:delivery"}))
+	expect(t, got, "2–5 дней")
+	if got[0].CallbackID == "" {
+		t.Error("the answer does not acknowledge the press")
+	}
+	// A stale button with no text: nothing to say, acknowledged alone.
+	expect(t, acks(h.press("1", bot.Button{Payload: "entry:nosuch"})))
+	// A press while waiting for a person (the still-waiting notice held back).
+	expect(t, acks(h.press("1", talk)), "Обращение #1", "номер в очереди: 1")
+	expect(t, acks(h.press("1", bot.Button{Text: "Доставка", Payload: "entry:delivery"})), "👤 id1: Доставка")
+	// Operators: a press by a non-operator is answered in the desk, a stale
+	// desk button too.
+	h.r.dk.operators = map[string]bool{"7": true}
+	expect(t, acks(opPress("9", "", payloadDeskTake+"1")), "только операторы")
+	expect(t, acks(opPress("7", "", payloadDeskTake+"999")), "устарела")
+	// A press whose processing panics is set aside, and still acknowledged.
+	h.r.beforeTurn = func(m bot.Message) {
+		if m.Payload == "boom" {
+			panic("boom")
+		}
+	}
+	expect(t, acks(h.press("2", bot.Button{Text: "boom", Payload: "boom"})))
+	// A rating of a conversation rated already is acknowledged alone.
+	hf := h.handoff("1")
+	if _, err := h.r.CloseHandoff(context.Background(), hf.ID); err != nil {
+		t.Fatal(err)
+	}
+	h.settle(nil)
+	expect(t, acks(h.press("1", bot.Button{Text: "5", Payload: "rate:5"})), ru.RateThanks)
+	expect(t, acks(h.press("1", bot.Button{Text: "4", Payload: "rate:4"})))
+}
+
 func TestHandoffTriggers(t *testing.T) {
 	h := newHarness(t)
 	tests := []struct {
@@ -441,7 +507,10 @@ func TestCloseRateAndBackToBot(t *testing.T) {
 	if c := h.conversation("1"); c.State != storage.StateBot {
 		t.Errorf("state %s", c.State)
 	}
-	expect(t, h.send(h.press("1", rate[3])))
+	// A second rating is ignored; the press is only acknowledged.
+	if got := h.send(h.press("1", rate[3])); len(got) != 1 || !isAck(got[0]) {
+		t.Fatalf("second rating:%s", texts(got))
+	}
 	expect(t, h.send(h.msg("1", "как вернуть товар")), "14 дней")
 
 	// Closed without a rating: the next message is answered by the bot.

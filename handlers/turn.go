@@ -38,7 +38,7 @@ type turn struct {
 	decision string
 	handoff  string
 	replies  int
-	// acked: the button press was acknowledged by a reply.
+	// acked: the button press was acknowledged by a reply (see ack).
 	acked bool
 }
 
@@ -376,6 +376,32 @@ func (t *turn) replyAs(ctx context.Context, text, entry string, buttons [][]bot.
 	return t.tx.AddMessage(ctx, &storage.Message{
 		ConversationID: t.conv.ID, InboxID: t.ev.ID, Author: storage.AuthorBot, Text: text, EntryID: entry,
 	})
+}
+
+// ack acknowledges the button press the turn handles when none of its
+// replies did: every press gets exactly one acknowledgement, an outbox reply
+// with only CallbackID (the adapters answer the callback and send nothing
+// else) when there is nothing to say, say a press while waiting for a person
+// or a stale button.
+func (t *turn) ack(ctx context.Context) error {
+	if t.m.CallbackID == "" || t.acked {
+		return nil
+	}
+	var convID int64
+	if t.conv != nil {
+		convID = t.conv.ID
+	}
+	if _, err := t.tx.AddReply(ctx, convID, t.ev.ID, ackReply(t.m)); err != nil {
+		return err
+	}
+	t.acked = true
+	t.replies++
+	return nil
+}
+
+// ackReply is the reply that only acknowledges button press m.
+func ackReply(m bot.Message) bot.Reply {
+	return bot.Reply{Platform: m.Platform, ChatID: m.ChatID, ThreadID: m.ThreadID, CallbackID: m.CallbackID}
 }
 
 // ratingOf reads a rating button ("rate:4").

@@ -153,20 +153,28 @@ func (tx *Tx) MarkProcessed(ctx context.Context, id int64) error {
 // its first outcome and FailInbox returns nil.
 func (db *DB) FailInbox(ctx context.Context, id int64, msg string) error {
 	return db.Update(ctx, func(tx *Tx) error {
-		res, err := tx.tx.ExecContext(ctx, `
-			UPDATE inbox SET processed_at = COALESCE(processed_at, ?), error = ?, attempts = attempts + 1
-			WHERE id = ? AND processed_at IS NULL`, ts(tx.now), msg, id)
-		if err != nil {
-			return fmt.Errorf("fail inbox: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			var one int
-			if err := tx.tx.QueryRowContext(ctx, `SELECT 1 FROM inbox WHERE id = ?`, id).Scan(&one); err == sql.ErrNoRows {
-				return fmt.Errorf("fail inbox %d: %w", id, ErrNotFound)
-			}
-		}
-		return nil
+		_, err := tx.FailInbox(ctx, id, msg)
+		return err
 	})
+}
+
+// FailInbox is DB.FailInbox inside the transaction; failed reports whether
+// this call marked the event (false when it was processed already).
+func (tx *Tx) FailInbox(ctx context.Context, id int64, msg string) (failed bool, err error) {
+	res, err := tx.tx.ExecContext(ctx, `
+		UPDATE inbox SET processed_at = COALESCE(processed_at, ?), error = ?, attempts = attempts + 1
+		WHERE id = ? AND processed_at IS NULL`, ts(tx.now), msg, id)
+	if err != nil {
+		return false, fmt.Errorf("fail inbox: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return true, nil
+	}
+	var one int
+	if err := tx.tx.QueryRowContext(ctx, `SELECT 1 FROM inbox WHERE id = ?`, id).Scan(&one); err == sql.ErrNoRows {
+		return false, fmt.Errorf("fail inbox %d: %w", id, ErrNotFound)
+	}
+	return false, nil
 }
 
 // InboxError is an event whose processing failed.

@@ -63,8 +63,12 @@ func (c *Console) Platform() bot.Platform { return bot.Console }
 
 // Send prints r: its text, then its buttons numbered from 1 ("  1) Доставка";
 // a link button shows its address). It returns a sequence number as the
-// message id.
+// message id. A reply with nothing to show (one that only acknowledges a
+// button press) prints nothing and returns "".
 func (c *Console) Send(ctx context.Context, r bot.Reply) (string, error) {
+	if strings.TrimSpace(r.Text) == "" && len(r.Attachments) == 0 && len(r.Buttons) == 0 {
+		return "", nil
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var b strings.Builder

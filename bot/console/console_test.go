@@ -64,3 +64,14 @@ func TestConsole(t *testing.T) {
 		t.Error("prompt printed without WithPrompt")
 	}
 }
+
+// TestConsoleAckOnly: a reply that only acknowledges a button press prints
+// nothing.
+func TestConsoleAckOnly(t *testing.T) {
+	var out bytes.Buffer
+	c := New(strings.NewReader(""), &out)
+	id, err := c.Send(context.Background(), bot.Reply{ChatID: ChatID, CallbackID: "cb1"})
+	if err != nil || id != "" || out.Len() != 0 {
+		t.Fatalf("ack-only reply: id %q, err %v, printed %q", id, err, out.String())
+	}
+}
