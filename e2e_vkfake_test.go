@@ -88,6 +88,7 @@ type vkFake struct {
 	failAll   *vkFailure
 	blocked   map[int64]bool // peers who did not allow messages (901)
 	lpChecks  int            // a_check requests received
+	lpFail    []int          // the next a_check requests answer {"failed": n}
 	echo      bool           // add a message_reply event for each message sent
 	// onConfirm runs (outside the lock) with the message events an a_check
 	// ts confirms for the first time.
@@ -475,6 +476,17 @@ func (f *vkFake) longPoll(w http.ResponseWriter, r *http.Request) {
 	ts, err := strconv.ParseInt(q.Get("ts"), 10, 64)
 	f.mu.Lock()
 	cur := vkTSBase + int64(len(f.events))
+	if len(f.lpFail) > 0 {
+		code := f.lpFail[0]
+		f.lpFail = f.lpFail[1:]
+		f.mu.Unlock()
+		ans := map[string]any{"failed": code}
+		if code == 1 {
+			ans["ts"] = strconv.FormatInt(cur, 10)
+		}
+		_ = json.NewEncoder(w).Encode(ans)
+		return
+	}
 	if err != nil || ts < vkTSBase || ts > cur {
 		f.mu.Unlock()
 		_ = json.NewEncoder(w).Encode(map[string]any{"failed": 1, "ts": strconv.FormatInt(cur, 10)})
