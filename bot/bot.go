@@ -5,6 +5,7 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -66,6 +67,10 @@ type Message struct {
 	Group     bool      `json:"group,omitempty"`
 	Mentioned bool      `json:"mentioned,omitempty"`
 	Time      time.Time `json:"time"`
+	// Raw is the platform's own JSON of the event (a Telegram update, a VK
+	// event object), stored in the inbox for audit and replay; nil when
+	// there is none (the console).
+	Raw json.RawMessage `json:"-"`
 }
 
 // Attachment is a non-text part of a message.

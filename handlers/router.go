@@ -183,15 +183,15 @@ func (r *Router) platforms() []bot.Platform {
 	return ps
 }
 
-// Handle stores m in the inbox and returns once it is durable, so the
-// adapter may confirm the event to its platform; an event stored before
-// (same platform and event id) is accepted again and not processed twice.
-// Processing happens in Run. Handle implements bot.Handler.
+// Handle stores m, with its raw payload m.Raw, in the inbox and returns once
+// it is durable, so the adapter may confirm the event to its platform; an
+// event stored before (same platform and event id) is accepted again and not
+// processed twice. Processing happens in Run. Handle implements bot.Handler.
 func (r *Router) Handle(ctx context.Context, m bot.Message) error {
 	if m.Time.IsZero() {
 		m.Time = r.Now()
 	}
-	if _, _, err := r.db.PutInbox(ctx, m, nil); err != nil {
+	if _, _, err := r.db.PutInbox(ctx, m, m.Raw); err != nil {
 		return fmt.Errorf("store incoming %s event %s: %w", m.Platform, m.EventID, err)
 	}
 	r.wake(r.wakeIn)

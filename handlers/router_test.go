@@ -547,6 +547,29 @@ func TestDuplicateEventProcessedOnce(t *testing.T) {
 	expect(t, h.send(m, m, m), "14 дней")
 }
 
+// TestRawPayloadInInbox: the platform's own JSON of an event is stored
+// with it in the inbox, and not in the bot.Message payload.
+func TestRawPayloadInInbox(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	m := h.msg("1", "как вернуть товар")
+	m.EventID = "870211001"
+	m.Raw = []byte(`{"update_id":870211001,"message":{"text":"как вернуть товар"}}`)
+	expect(t, h.send(m), "14 дней")
+	raw, err := h.db.InboxRaw(ctx, bot.Telegram, "870211001")
+	if err != nil || string(raw) != string(m.Raw) {
+		t.Fatalf("raw payload %q, %v; want %q", raw, err, m.Raw)
+	}
+	// An event without one (the console's) stores none.
+	expect(t, h.send(h.msg("2", "привет")), "Я бот")
+	if raw, err := h.db.InboxRaw(ctx, bot.Telegram, fmt.Sprint(h.event.Load())); err != nil || len(raw) != 0 {
+		t.Fatalf("raw payload of an event without one: %q, %v", raw, err)
+	}
+	if _, err := h.db.InboxRaw(ctx, bot.VK, "870211001"); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("raw payload of a missing event: %v", err)
+	}
+}
+
 func TestPanicIsRecovered(t *testing.T) {
 	h := newHarness(t)
 	h.r.beforeTurn = func(m bot.Message) {

@@ -55,6 +55,20 @@ func (db *DB) PutInbox(ctx context.Context, m bot.Message, raw []byte) (id int64
 	return id, dup, nil
 }
 
+// InboxRaw returns the platform's raw payload stored with event eventID of
+// platform p (empty when the adapter gave none), or ErrNotFound.
+func (db *DB) InboxRaw(ctx context.Context, p bot.Platform, eventID string) ([]byte, error) {
+	var raw string
+	err := db.read.QueryRowContext(ctx, `SELECT raw FROM inbox WHERE platform = ? AND event_id = ?`, string(p), eventID).Scan(&raw)
+	if err == sql.ErrNoRows {
+		return nil, fmt.Errorf("inbox %s/%s: %w", p, eventID, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("inbox %s/%s: %w", p, eventID, err)
+	}
+	return []byte(raw), nil
+}
+
 // PendingInbox returns up to limit unprocessed events with an id above
 // afterID, oldest first; none is an empty slice.
 func (db *DB) PendingInbox(ctx context.Context, afterID int64, limit int) ([]*InboxEvent, error) {

@@ -131,6 +131,7 @@ func (t *Telegram) handleBatch(ctx context.Context, h bot.Handler, raws []json.R
 			past(id)
 			continue
 		}
+		m.Raw = raw
 		if err := h.Handle(ctx, m); err != nil {
 			return offset, err
 		}

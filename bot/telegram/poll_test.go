@@ -2,6 +2,7 @@ package telegram
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -84,6 +85,13 @@ func TestPollHandsTextAndConfirmsAfter(t *testing.T) {
 	m := got.msgs[0]
 	if m.Kind != bot.KindText || m.ChatID != "111222333" || m.Text != "Где мой заказ? <b>срочно</b> & спасибо" {
 		t.Errorf("message %+v", m)
+	}
+	// Raw is the update as Telegram sent it.
+	var raw struct {
+		UpdateID int64 `json:"update_id"`
+	}
+	if err := json.Unmarshal(m.Raw, &raw); err != nil || raw.UpdateID != 870211001 {
+		t.Errorf("raw payload %s: %v", m.Raw, err)
 	}
 	c := f.callsTo("getUpdates")[0]
 	if c.Params["allowed_updates"] != `["message","callback_query"]` || c.Params["timeout"] != "10" {

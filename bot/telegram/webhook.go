@@ -94,6 +94,7 @@ func (t *Telegram) WebhookHandler(secret string, h bot.Handler) http.Handler {
 			w.WriteHeader(http.StatusOK)
 			return
 		}
+		m.Raw = raw
 		if err := h.Handle(r.Context(), m); err != nil {
 			t.log.Warn("telegram: handler failed; Telegram will deliver the update again", "update_id", id, "err", err)
 			http.Error(w, "try again", http.StatusInternalServerError)

@@ -65,6 +65,9 @@ func TestWebhook(t *testing.T) {
 			if tt.handled && (got[0].EventID != "870211001" || got[0].Kind != bot.KindText) {
 				t.Errorf("message %+v", got[0])
 			}
+			if tt.handled && string(got[0].Raw) != tt.body {
+				t.Errorf("raw payload %s; want the update as posted", got[0].Raw)
+			}
 		})
 	}
 }

@@ -88,19 +88,23 @@ func (b *flexBool) UnmarshalJSON(data []byte) error {
 // errMalformed marks an event that cannot be read; it is logged and skipped.
 var errMalformed = errors.New("malformed event")
 
-// convert turns an update into a bot.Message. ok is false for events the bot
-// ignores (other event types, the bot's own sends, messages from other
-// communities); err wraps errMalformed for events that cannot be read.
+// convert turns an update into a bot.Message, with the event object's JSON
+// as its Raw payload. ok is false for events the bot ignores (other event
+// types, the bot's own sends, messages from other communities); err wraps
+// errMalformed for events that cannot be read.
 func (v *VK) convert(u update) (m bot.Message, ok bool, err error) {
 	switch u.Type {
 	case "message_new":
-		return v.convertNew(u)
+		m, ok, err = v.convertNew(u)
 	case "message_event":
-		return v.convertEvent(u)
+		m, ok, err = v.convertEvent(u)
 	case "message_reply":
-		return v.convertReply(u)
+		m, ok, err = v.convertReply(u)
 	}
-	return bot.Message{}, false, nil
+	if ok && err == nil {
+		m.Raw = u.Object
+	}
+	return m, ok, err
 }
 
 func malformed(u update, format string, args ...any) error {

@@ -2,6 +2,7 @@ package vk
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -40,6 +41,16 @@ func TestPollTextMessage(t *testing.T) {
 		Text:       "Где мой заказ?",
 		Time:       time.Unix(1732270000, 0).UTC(),
 	}
+	// Raw is the event object as VK sent it.
+	var obj struct {
+		Message struct {
+			ID int64 `json:"id"`
+		} `json:"message"`
+	}
+	if err := json.Unmarshal(got.Raw, &obj); err != nil || obj.Message.ID != 4521 {
+		t.Errorf("raw payload %s: %v", got.Raw, err)
+	}
+	got.Raw = nil
 	if !equalMessage(got, want) {
 		t.Errorf("got  %+v\nwant %+v", got, want)
 	}
