@@ -57,6 +57,9 @@ type Router struct {
 type knowledge struct {
 	f *faq.FAQ
 	m *faq.Matcher
+	// greetings are the ids of the FAQ's greeting entries (see
+	// isGreetingEntry).
+	greetings map[string]bool
 }
 
 // Option configures a Router.
@@ -139,7 +142,13 @@ func (r *Router) SetFAQ(f *faq.FAQ) {
 	if f == nil {
 		f = &faq.FAQ{}
 	}
-	r.kb.Store(&knowledge{f: f, m: faq.NewMatcher(f)})
+	kb := &knowledge{f: f, m: faq.NewMatcher(f), greetings: map[string]bool{}}
+	for _, e := range f.Entries {
+		if isGreetingEntry(e) {
+			kb.greetings[e.ID] = true
+		}
+	}
+	r.kb.Store(kb)
 }
 
 // FAQ returns the FAQ in use.

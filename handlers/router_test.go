@@ -250,6 +250,12 @@ func TestCustomerFlow(t *testing.T) {
 			{msg("привет"), []string{"Я бот магазина «Тест»"}, storage.StateBot},
 			{msg("привет"), []string{"Чем помочь?"}, storage.StateBot},
 		}},
+		{"first thanks is thanked, not greeted", []step{
+			{msg("спасибо"), []string{"Пожалуйста! Обращайтесь."}, storage.StateBot},
+		}},
+		{"first good morning is greeted", []step{
+			{msg("Добрый день!"), []string{"Я бот магазина «Тест»"}, storage.StateBot},
+		}},
 		{"answer and follow-up button", []step{
 			{msg("как вернуть товар"), []string{"в течение 14 дней"}, storage.StateBot},
 			{press("Доставка", "entry:delivery"), []string{"2–5 дней"}, storage.StateBot},
@@ -288,6 +294,25 @@ func TestCustomerFlow(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestIsGreetingEntry(t *testing.T) {
+	for _, tc := range []struct {
+		e    faq.Entry
+		want bool
+	}{
+		{faq.Entry{ID: "hello", SmallTalk: true, Questions: []string{"Привет", "Здравствуйте"}}, true},
+		{faq.Entry{ID: "hi", SmallTalk: true, Questions: []string{"Hi there!"}}, true},
+		{faq.Entry{ID: "morning", SmallTalk: true, Questions: []string{"Доброе утро"}}, true},
+		{faq.Entry{ID: "thanks", SmallTalk: true, Questions: []string{"Спасибо", "Благодарю"}}, false},
+		{faq.Entry{ID: "bye", SmallTalk: true, Questions: []string{"Пока", "До свидания"}}, false},
+		{faq.Entry{ID: "history", SmallTalk: true, Questions: []string{"Хайповый товар"}}, false},
+		{faq.Entry{ID: "faq_hello", Questions: []string{"Привет, где мой заказ?"}}, false}, // not small talk
+	} {
+		if got := isGreetingEntry(&tc.e); got != tc.want {
+			t.Errorf("isGreetingEntry(%s %q) = %v, want %v", tc.e.ID, tc.e.Questions, got, tc.want)
+		}
 	}
 }
 

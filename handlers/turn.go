@@ -193,8 +193,9 @@ func (t *turn) answer(ctx context.Context, e *faq.Entry, score float64) error {
 	if err := t.setFailures(ctx, 0); err != nil {
 		return err
 	}
-	if e.SmallTalk && t.created {
-		// A first message that only says hello gets the greeting.
+	if t.created && t.kb.greetings[e.ID] {
+		// A first message that only says hello gets the greeting; other
+		// small talk ("спасибо") gets its own answer.
 		return t.reply(ctx, t.texts().Greeting, nil)
 	}
 	if err := t.replyEntry(ctx, e, t.entryButtons(e)); err != nil {
@@ -416,6 +417,37 @@ func ratingOf(m bot.Message) (int, bool) {
 // isMedia reports a message that carries no text the bot can read.
 func isMedia(m bot.Message) bool {
 	return m.Kind == bot.KindMedia || (len(m.Attachments) > 0 && strings.TrimSpace(m.Text) == "")
+}
+
+// greetingPhrases are the built-in hellos, lower-case with ё as е.
+var greetingPhrases = []string{
+	"привет", "приветик", "приветствую", "здравствуйте", "здравствуй", "здрасте", "здрасьте",
+	"добрый день", "добрый вечер", "доброе утро", "доброго дня", "доброго времени суток", "доброй ночи",
+	"хай", "салют", "hello", "hi", "hey", "hiya", "greetings", "good morning", "good afternoon", "good evening",
+}
+
+// isGreetingEntry reports whether e is a greeting entry, whose match on a
+// customer's very first message is answered with the greeting (texts:
+// greeting) rather than e's own answer: a smalltalk entry one of whose
+// phrasings is a built-in hello (greetingPhrases: "привет", "добрый день",
+// "hello"...), alone or followed by more words. The FAQ needs no id or flag
+// for it, and other small talk ("спасибо") keeps its own answer on a first
+// message.
+func isGreetingEntry(e *faq.Entry) bool {
+	if !e.SmallTalk {
+		return false
+	}
+	for _, q := range e.Questions {
+		q = strings.ReplaceAll(strings.ToLower(q), "ё", "е")
+		words := strings.FieldsFunc(q, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+		line := " " + strings.Join(words, " ") + " "
+		for _, g := range greetingPhrases {
+			if strings.HasPrefix(line, " "+g+" ") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // startWords open a conversation: VK's "Начать" button, its English form,
