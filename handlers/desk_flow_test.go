@@ -128,8 +128,11 @@ func TestDeskWholeConversation(t *testing.T) {
 	if c := h.conversation("1"); c.State != storage.StateClosed {
 		t.Fatalf("state %s", c.State)
 	}
+	// The customer's rating is posted in the topic.
 	s = h.step(h.press("1", buttonsOf(s.tg[1])[4]))
 	expect(t, s.tg, ru.RateThanks)
+	expect(t, s.desk, "⭐ Оценка клиента: 5/5")
+	inThread(t, s.desk, topic)
 	if got := h.handoff("1"); got.Rating != 5 {
 		t.Errorf("rating %d", got.Rating)
 	}

@@ -106,6 +106,22 @@ func (t *turn) relayToDesk(ctx context.Context, h *storage.Handoff) error {
 	return err
 }
 
+// deskRating posts the customer's rating n of handoff h in its desk topic,
+// if it had one, so the operators see how it went.
+func (t *turn) deskRating(ctx context.Context, h *storage.Handoff, n int) error {
+	if t.desk == nil || h.TopicID == "" {
+		return nil
+	}
+	_, err := t.tx.AddReply(ctx, t.conv.ID, t.ev.ID, bot.Reply{
+		Platform: bot.Telegram, ChatID: t.desk.ChatID(), ThreadID: h.TopicID,
+		Text: fmt.Sprintf("⭐ Оценка клиента: %d/5", n),
+	})
+	if err == nil {
+		t.replies++
+	}
+	return err
+}
+
 // deskMedia returns the attachments a Telegram desk can show: all of a
 // Telegram customer's (file ids work within the bot), and the ones of
 // another platform that have a URL (sent by URL). The others are described

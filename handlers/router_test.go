@@ -425,7 +425,7 @@ func TestEveryPressIsAcknowledged(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.settle(nil)
-	expect(t, acks(h.press("1", bot.Button{Text: "5", Payload: "rate:5"})), ru.RateThanks)
+	expect(t, acks(h.press("1", bot.Button{Text: "5", Payload: "rate:5"})), "Оценка клиента: 5/5", ru.RateThanks)
 	expect(t, acks(h.press("1", bot.Button{Text: "4", Payload: "rate:4"})))
 }
 

@@ -294,10 +294,14 @@ func (t *turn) rate(ctx context.Context, n int) error {
 		}
 		t.conv.State = storage.StateBot
 	}
-	if _, err := t.tx.Rate(ctx, t.conv.ID, n); err != nil {
+	h, err := t.tx.Rate(ctx, t.conv.ID, n)
+	if err != nil {
 		if storageIsExpected(err) {
 			return nil // rated already, or a stale button: nothing to say
 		}
+		return err
+	}
+	if err := t.deskRating(ctx, h, n); err != nil {
 		return err
 	}
 	return t.reply(ctx, t.texts().RateThanks, nil)
