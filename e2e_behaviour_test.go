@@ -15,6 +15,7 @@ import (
 // their place in the queue), and writing again right after is not answered
 // with the same notice.
 func TestE2ETelegramMediaAndHandoff(t *testing.T) {
+	t.Parallel()
 	f, _ := loadE2EFAQ(t)
 	texts := f.TextsFor("ru")
 	tg, _ := startTGBot(t, nil)
@@ -54,6 +55,7 @@ func TestE2ETelegramMediaAndHandoff(t *testing.T) {
 
 // In a Telegram group the bot answers only when mentioned.
 func TestE2ETelegramGroupMention(t *testing.T) {
+	t.Parallel()
 	tg, _ := startTGBot(t, nil)
 	c := customer(12001)
 	const group = "-1001500600700"
@@ -82,18 +84,38 @@ func TestE2ETelegramGroupMention(t *testing.T) {
 // VK's long poll key expires (failed 2) and its history moves on (failed
 // 1): the bot gets a new key and keeps answering.
 func TestE2EVKLongPollFailures(t *testing.T) {
+	t.Parallel()
 	vk, _ := startVKBot(t, nil)
-	vk.mu.Lock()
-	vk.lpFail = []int{2}
-	vk.mu.Unlock()
-	vk.push("message_new", vkText(t, 13001, 1, "Где мой заказ?", "", ""))
-	vk.waitSent(13001, 1)
+	checks := func() int {
+		vk.mu.Lock()
+		defer vk.mu.Unlock()
+		return vk.lpChecks
+	}
+	// fail answers the next a_check with failed n: the one being held is
+	// released by an event the bot ignores (its own message echoed).
+	fail := func(n int) {
+		t.Helper()
+		vk.mu.Lock()
+		vk.lpFail = []int{n}
+		vk.mu.Unlock()
+		before := checks()
+		vk.push("message_reply", func(eventID string) []byte {
+			return fixture(t, "vk_message_reply", map[string]any{
+				"GroupID": vkGroupID, "EventID": eventID, "Date": time.Now().Unix(), "MessageID": 1,
+				"ConversationMessageID": 1, "PeerID": 1, "RandomID": 1, "Text": "echo",
+			})
+		})
+		if !eventually(e2eDeadline, func() bool { return checks() >= before+2 }) {
+			t.Fatalf("the bot stopped polling after failed %d", n)
+		}
+	}
+	fail(2)
 	if n := len(vk.callsTo("groups.getLongPollServer")); n < 2 {
 		t.Errorf("groups.getLongPollServer called %d times; after failed 2 a new key is needed", n)
 	}
-	vk.mu.Lock()
-	vk.lpFail = []int{1}
-	vk.mu.Unlock()
+	vk.push("message_new", vkText(t, 13001, 1, "Где мой заказ?", "", ""))
+	vk.waitSent(13001, 1)
+	fail(1)
 	vk.push("message_new", vkText(t, 13002, 1, "Где мой заказ?", "", ""))
 	vk.waitSent(13002, 1)
 	checkVKRefusals(t, vk)
@@ -102,6 +124,7 @@ func TestE2EVKLongPollFailures(t *testing.T) {
 // VK refuses the keyboard (bot capabilities off, error 912): the customer
 // still gets the "did you mean" message, with the choices as lines of text.
 func TestE2EVKKeyboardRefused(t *testing.T) {
+	t.Parallel()
 	vk, _ := startVKBot(t, nil)
 	vk.failNext("messages.send", vkFailure{Code: 912, Msg: "This is a chat bot feature, change this status in settings"})
 	phrase, d := pickByAction(t, faq.Clarify, "доставка", "доставку", "доставка сколько")
@@ -119,6 +142,7 @@ func TestE2EVKKeyboardRefused(t *testing.T) {
 // VK start-up: a revoked token stops the bot with a sentence naming
 // VK_TOKEN and never the token; VK down at start is retried.
 func TestE2EVKStartup(t *testing.T) {
+	t.Parallel()
 	t.Run("revoked", func(t *testing.T) {
 		vk := newVKFake(t)
 		vk.failNext("groups.getById", vkFailure{Code: 5, Msg: "User authorization failed: access_token has expired."})
@@ -137,6 +161,21 @@ func TestE2EVKStartup(t *testing.T) {
 		}
 		if strings.Contains(out, vkToken) {
 			t.Errorf("the token appears in the output:\n%s", out)
+		}
+	})
+	t.Run("confirmation", func(t *testing.T) {
+		vk := newVKFake(t)
+		vk.confirm = "a1b2c3d4"
+		b := newBot(t, map[string]string{
+			"VK_TOKEN": vkToken, "VK_GROUP_ID": strconv.Itoa(vkGroupID), "VK_API_URL": vk.URL(),
+			"VK_CALLBACK_SECRET": "s3cret", "VK_CONFIRMATION": "typo1234", "SUPPORTBOT_LOG_LEVEL": "info",
+		})
+		b.start()
+		if _, ok := b.wait(e2eDeadline); !ok {
+			t.Fatal("the bot keeps running with a VK_CONFIRMATION VK does not expect")
+		}
+		if last := lastLine(b.logs.String()); !strings.Contains(last, "VK_CONFIRMATION") {
+			t.Errorf("the last line does not name VK_CONFIRMATION: %q", last)
 		}
 	})
 	t.Run("down", func(t *testing.T) {

@@ -43,6 +43,7 @@ func checkNo400(t *testing.T, tg *tgFake) {
 // "did you mean" buttons, and pressing one gets that answer with the button
 // press acknowledged. A long answer arrives whole, in parts.
 func TestE2ETelegramPolling(t *testing.T) {
+	t.Parallel()
 	f, _ := loadE2EFAQ(t)
 	tg, b := startTGBot(t, nil)
 
@@ -132,6 +133,7 @@ func TestE2ETelegramPolling(t *testing.T) {
 
 // The bundled faq.yaml: the bot starts on it and answers a question from it.
 func TestE2ETelegramBundledFAQ(t *testing.T) {
+	t.Parallel()
 	bundled, err := faq.Load("faq.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -168,6 +170,7 @@ func TestE2ETelegramBundledFAQ(t *testing.T) {
 // the customer gets exactly one reply, not before retry_after. A customer
 // who blocked the bot is not retried forever, and others are still served.
 func TestE2ETelegramSendErrors(t *testing.T) {
+	t.Parallel()
 	tg, _ := startTGBot(t, nil)
 
 	tg.failNext("sendMessage",
@@ -224,6 +227,7 @@ func TestE2ETelegramSendErrors(t *testing.T) {
 // Start-up: a revoked token stops the bot at once with one sentence naming
 // TELEGRAM_TOKEN, and the token never appears in the output.
 func TestE2EStartupRevokedToken(t *testing.T) {
+	t.Parallel()
 	tg := newTGFake(t)
 	tg.revoke()
 	b := newBot(t, map[string]string{"TELEGRAM_TOKEN": tgToken, "TELEGRAM_API_URL": tg.URL(), "SUPPORTBOT_LOG_LEVEL": "info"})
@@ -248,6 +252,7 @@ func TestE2EStartupRevokedToken(t *testing.T) {
 // Start-up: a webhook URL without its secret stops the bot with one
 // sentence naming TELEGRAM_WEBHOOK_SECRET, before any request.
 func TestE2EStartupMissingSetting(t *testing.T) {
+	t.Parallel()
 	tg := newTGFake(t)
 	b := newBot(t, map[string]string{
 		"TELEGRAM_TOKEN": tgToken, "TELEGRAM_API_URL": tg.URL(),
@@ -277,6 +282,7 @@ func TestE2EStartupMissingSetting(t *testing.T) {
 // Start-up: Telegram down (502 from its front) when the bot starts: the bot
 // keeps trying, is not ready, and serves once Telegram is back.
 func TestE2EStartupPlatformDown(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("waits for start-up retries")
 	}
@@ -305,6 +311,7 @@ func TestE2EStartupPlatformDown(t *testing.T) {
 // Health endpoints: /healthz, /readyz once connected, /metrics with the
 // message counter.
 func TestE2EHealth(t *testing.T) {
+	t.Parallel()
 	tg, b := startTGBot(t, nil)
 	if code, _ := httpGet(b.url("/healthz")); code != 200 {
 		t.Errorf("/healthz = %d", code)
@@ -328,6 +335,7 @@ func TestE2EHealth(t *testing.T) {
 // secret header is answered, one with a wrong secret gets 401 and nothing is
 // sent or stored; the same update delivered twice gets one reply.
 func TestE2ETelegramWebhook(t *testing.T) {
+	t.Parallel()
 	tg := newTGFake(t)
 	const secret = "e2e-webhook_SECRET-42"
 	b := newBot(t, map[string]string{

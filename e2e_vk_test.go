@@ -16,6 +16,7 @@ import (
 func startVKBot(t *testing.T, env map[string]string) (*vkFake, *botProc) {
 	t.Helper()
 	vk := newVKFake(t)
+	vk.confirm = env["VK_CONFIRMATION"]
 	all := map[string]string{"VK_TOKEN": vkToken, "VK_GROUP_ID": strconv.Itoa(vkGroupID), "VK_API_URL": vk.URL()}
 	for k, v := range env {
 		all[k] = v
@@ -69,6 +70,7 @@ func vkButton(t *testing.T, s vkSent, label string) (payload, typ string) {
 // callback buttons, and a press (message_event) gets the answer and is
 // acknowledged. Every messages.send carries a random_id.
 func TestE2EVKLongPoll(t *testing.T) {
+	t.Parallel()
 	f, _ := loadE2EFAQ(t)
 	vk, b := startVKBot(t, nil)
 	for _, m := range []string{"groups.getById", "groups.getLongPollServer"} {
@@ -154,6 +156,7 @@ func TestE2EVKLongPoll(t *testing.T) {
 // message. A customer who did not allow messages (901) is not retried
 // forever and others are still served.
 func TestE2EVKSendErrors(t *testing.T) {
+	t.Parallel()
 	vk, _ := startVKBot(t, nil)
 	vk.failNext("messages.send",
 		vkFailure{Code: 6, Msg: "Too many requests per second"},
@@ -200,6 +203,7 @@ func TestE2EVKSendErrors(t *testing.T) {
 // secret gets 401 and nothing is answered; the right one gets "ok" and the
 // customer an answer; the same event sent twice gets one answer.
 func TestE2EVKCallback(t *testing.T) {
+	t.Parallel()
 	const secret, confirmation = "e2eCallbackSecret9", "3f7a91c2"
 	vk, b := startVKBot(t, map[string]string{"VK_CALLBACK_SECRET": secret, "VK_CONFIRMATION": confirmation})
 	post := func(body []byte) (int, string) {
@@ -251,6 +255,7 @@ func TestE2EVKCallback(t *testing.T) {
 
 // VK delivers the same long-poll event twice (same event_id): one answer.
 func TestE2EVKDuplicateEvent(t *testing.T) {
+	t.Parallel()
 	vk, _ := startVKBot(t, nil)
 	vk.mu.Lock()
 	ev := vkText(t, 9101, 1, "Где мой заказ?", "", "")("dup-event-42")

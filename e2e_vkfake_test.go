@@ -89,6 +89,7 @@ type vkFake struct {
 	blocked   map[int64]bool // peers who did not allow messages (901)
 	lpChecks  int            // a_check requests received
 	lpFail    []int          // the next a_check requests answer {"failed": n}
+	confirm   string         // groups.getCallbackConfirmationCode
 	echo      bool           // add a message_reply event for each message sent
 	// onConfirm runs (outside the lock) with the message events an a_check
 	// ts confirms for the first time.
@@ -305,6 +306,15 @@ func (f *vkFake) serve(w http.ResponseWriter, r *http.Request) {
 		ts := vkTSBase + int64(len(f.events))
 		f.mu.Unlock()
 		f.respond(w, map[string]any{"key": vkLPKey, "server": f.srv.URL + "/lp", "ts": strconv.FormatInt(ts, 10)})
+	case "groups.getCallbackConfirmationCode":
+		f.mu.Lock()
+		code := f.confirm
+		f.mu.Unlock()
+		if code == "" {
+			f.apiError(w, call, 15, "Access denied: no access to call this method")
+			return
+		}
+		f.respond(w, map[string]any{"code": code})
 	case "users.get":
 		var users []map[string]any
 		for _, s := range strings.Split(r.Form.Get("user_ids"), ",") {
