@@ -680,6 +680,44 @@ func TestSenderBlockedAndPermanent(t *testing.T) {
 	}
 }
 
+// TestBlockedUntilTheyWriteAgain: a message received before the bot found it
+// was blocked, but processed after, gets no reply and does not unblock the
+// customer (whatever the order of processing and sending); one received
+// after does.
+func TestBlockedUntilTheyWriteAgain(t *testing.T) {
+	h := newHarness(t)
+	h.ch.mu.Lock()
+	h.ch.fail = func(r bot.Reply, attempt int) error { return fmt.Errorf("telegram: 403: %w", bot.ErrBlocked) }
+	h.ch.mu.Unlock()
+	expect(t, h.send(h.msg("1", "как вернуть товар")))
+	c := h.conversation("1")
+	if !c.Blocked || !c.BlockedAt.Equal(h.clock.Now()) {
+		t.Fatalf("after a 403: blocked %v at %v", c.Blocked, c.BlockedAt)
+	}
+	// Received at the same moment as the 403 (the clock stands still):
+	// written before the customer blocked the bot.
+	expect(t, h.send(h.msg("1", "привет"), h.press("1", bot.Button{Text: "Доставка", Payload: "entry:delivery"})))
+	h.ch.mu.Lock()
+	attempts := h.ch.attempts
+	h.ch.fail = nil
+	h.ch.mu.Unlock()
+	if attempts != 1 {
+		t.Errorf("%d attempts at a blocked customer, want 1", attempts)
+	}
+	if c := h.conversation("1"); !c.Blocked {
+		t.Error("unblocked by a message written before the block")
+	}
+	ms, _ := h.db.Messages(context.Background(), c.ID, 100)
+	if len(ms) != 4 || ms[2].Author != storage.AuthorCustomer || ms[3].Author != storage.AuthorCustomer {
+		t.Errorf("transcript: %d messages, want the 3 customer messages and the first answer", len(ms))
+	}
+	h.clock.Add(time.Second)
+	expect(t, h.send(h.msg("1", "как вернуть товар")), "14 дней")
+	if c := h.conversation("1"); c.Blocked || !c.BlockedAt.IsZero() {
+		t.Errorf("still blocked (%v at %v) after writing again", c.Blocked, c.BlockedAt)
+	}
+}
+
 func TestRestartPicksUpLeftovers(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "supportbot.db")
 	ctx := context.Background()

@@ -76,12 +76,16 @@ func (t *turn) fromCustomer(ctx context.Context) error {
 		return err
 	}
 	t.lang = t.conv.Lang
-	if t.conv.Blocked {
-		// They wrote, so they can be reached again.
+	if t.conv.Blocked && t.ev.ReceivedAt.After(t.conv.BlockedAt) {
+		// They wrote after the bot found it was blocked, so they can be
+		// reached again. A message received before that (processed after
+		// it) proves nothing: it is recorded, and the bot's answers to it
+		// are not sent (see replyAs).
 		no := false
 		if err := t.tx.UpdateConversation(ctx, t.conv.ID, storage.ConversationUpdate{Blocked: &no}); err != nil {
 			return err
 		}
+		t.conv.Blocked = false
 	}
 	if (t.m.Group && !t.m.Mentioned) || t.conv.Banned {
 		t.decision = "ignored"
@@ -364,7 +368,9 @@ func (t *turn) replyEntry(ctx context.Context, e *faq.Entry, buttons [][]bot.But
 }
 
 func (t *turn) replyAs(ctx context.Context, text, entry string, buttons [][]bot.Button) error {
-	if strings.TrimSpace(text) == "" {
+	if strings.TrimSpace(text) == "" || t.conv.Blocked {
+		// Nothing to say, or nobody to say it to: the customer blocked the
+		// bot after writing this message.
 		return nil
 	}
 	r := bot.Reply{Platform: t.conv.Platform, ChatID: t.conv.ChatID, Text: text, Buttons: buttons}
@@ -389,7 +395,7 @@ func (t *turn) replyAs(ctx context.Context, text, entry string, buttons [][]bot.
 // else) when there is nothing to say, say a press while waiting for a person
 // or a stale button.
 func (t *turn) ack(ctx context.Context) error {
-	if t.m.CallbackID == "" || t.acked {
+	if t.m.CallbackID == "" || t.acked || t.toBlocked() {
 		return nil
 	}
 	var convID int64
@@ -402,6 +408,12 @@ func (t *turn) ack(ctx context.Context) error {
 	t.acked = true
 	t.replies++
 	return nil
+}
+
+// toBlocked reports whether the turn's event came from a customer who has
+// blocked the bot since they wrote it: nothing is sent back to them.
+func (t *turn) toBlocked() bool {
+	return t.conv != nil && t.conv.Blocked && t.conv.Platform == t.m.Platform && t.conv.ChatID == t.m.ChatID
 }
 
 // ackReply is the reply that only acknowledges button press m.

@@ -36,10 +36,13 @@ type Conversation struct {
 	// conversation is back with the bot; 0 if it never had one.
 	HandoffID int64
 	// Failures counts the bot's consecutive failures (fallbacks).
-	Failures  int
-	Lang      string
-	Banned    bool
-	Blocked   bool
+	Failures int
+	Lang     string
+	Banned   bool
+	Blocked  bool
+	// BlockedAt is when the customer was last found to have blocked the
+	// bot (Blocked is true); the zero time when they have not.
+	BlockedAt time.Time
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
@@ -53,12 +56,12 @@ type Profile struct {
 }
 
 const conversationColumns = `id, platform, chat_id, user_id, user_name, profile_url, state,
-	COALESCE(handoff_id, 0), failures, lang, banned, blocked, created_at, updated_at`
+	COALESCE(handoff_id, 0), failures, lang, banned, blocked, blocked_at, created_at, updated_at`
 
 func scanConversation(row interface{ Scan(...any) error }) (*Conversation, error) {
 	var c Conversation
 	err := row.Scan(&c.ID, &c.Platform, &c.ChatID, &c.UserID, &c.UserName, &c.ProfileURL, &c.State,
-		&c.HandoffID, &c.Failures, &c.Lang, &c.Banned, &c.Blocked, tm(&c.CreatedAt), tm(&c.UpdatedAt))
+		&c.HandoffID, &c.Failures, &c.Lang, &c.Banned, &c.Blocked, tm(&c.BlockedAt), tm(&c.CreatedAt), tm(&c.UpdatedAt))
 	if err != nil {
 		return nil, err
 	}
@@ -171,8 +174,8 @@ func (tx *Tx) UpdateConversation(ctx context.Context, id int64, u ConversationUp
 		args = append(args, *u.Banned)
 	}
 	if u.Blocked != nil {
-		set += ", blocked = ?"
-		args = append(args, *u.Blocked)
+		set += ", blocked = ?, blocked_at = ?"
+		args = append(args, *u.Blocked, blockedAt(*u.Blocked, tx.now))
 	}
 	res, err := tx.tx.ExecContext(ctx, `UPDATE conversations SET `+set+` WHERE id = ?`, append(args, id)...)
 	if err != nil {
@@ -193,10 +196,11 @@ func (db *DB) SetBanned(ctx context.Context, id int64, banned bool) error {
 }
 
 // SetBlocked marks (or unmarks) the customer of chatID on p as having blocked
-// the bot. It returns ErrNotFound when there is no such conversation.
+// the bot, as of now. It returns ErrNotFound when there is no such
+// conversation.
 func (tx *Tx) SetBlocked(ctx context.Context, p bot.Platform, chatID string, blocked bool) error {
-	res, err := tx.tx.ExecContext(ctx, `UPDATE conversations SET blocked = ?, updated_at = ? WHERE platform = ? AND chat_id = ?`,
-		blocked, ts(tx.now), string(p), chatID)
+	res, err := tx.tx.ExecContext(ctx, `UPDATE conversations SET blocked = ?, blocked_at = ?, updated_at = ? WHERE platform = ? AND chat_id = ?`,
+		blocked, blockedAt(blocked, tx.now), ts(tx.now), string(p), chatID)
 	if err != nil {
 		return fmt.Errorf("set blocked: %w", err)
 	}
@@ -204,4 +208,12 @@ func (tx *Tx) SetBlocked(ctx context.Context, p bot.Platform, chatID string, blo
 		return fmt.Errorf("set blocked %s/%s: %w", p, chatID, ErrNotFound)
 	}
 	return nil
+}
+
+// blockedAt is the blocked_at value for blocked: now, or NULL.
+func blockedAt(blocked bool, now time.Time) any {
+	if !blocked {
+		return nil
+	}
+	return ts(now)
 }

@@ -121,8 +121,8 @@ func (db *DB) RetryLater(ctx context.Context, id int64, at time.Time, reason str
 
 // GiveUp records that reply id will never be delivered (reason says why).
 // When blocked is true the recipient blocked the bot: their conversation is
-// marked blocked in the same transaction, and their other pending replies
-// are given up too. It returns ErrNotFound when there is no such reply and a
+// marked blocked as of now (Conversation.BlockedAt) in the same transaction,
+// and their other pending replies are given up too. It returns ErrNotFound when there is no such reply and a
 // *StateError (ErrState) when it was already sent or given up.
 func (db *DB) GiveUp(ctx context.Context, id int64, reason string, blocked bool) error {
 	return db.Update(ctx, func(tx *Tx) error {
@@ -141,7 +141,7 @@ func (db *DB) GiveUp(ctx context.Context, id int64, reason string, blocked bool)
 			ts(tx.now), reason, p, chat); err != nil {
 			return fmt.Errorf("give up: %w", err)
 		}
-		if _, err := tx.tx.ExecContext(ctx, `UPDATE conversations SET blocked = 1, updated_at = ? WHERE platform = ? AND chat_id = ?`,
+		if _, err := tx.tx.ExecContext(ctx, `UPDATE conversations SET blocked = 1, blocked_at = ?1, updated_at = ?1 WHERE platform = ?2 AND chat_id = ?3`,
 			ts(tx.now), p, chat); err != nil {
 			return fmt.Errorf("give up: %w", err)
 		}

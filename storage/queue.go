@@ -425,7 +425,7 @@ func (db *DB) Queue(ctx context.Context) ([]*QueueItem, error) {
 		SELECT h.id, h.conversation_id, h.reason, h.priority, h.state, h.owner_id, h.owner_name, h.topic_id,
 			h.created_at, h.assigned_at, h.first_reply_at, h.closed_at, h.last_notice_at, h.reminded_at, h.last_admin_at, COALESCE(h.rating, 0),
 			c.id, c.platform, c.chat_id, c.user_id, c.user_name, c.profile_url, c.state,
-			COALESCE(c.handoff_id, 0), c.failures, c.lang, c.banned, c.blocked, c.created_at, c.updated_at
+			COALESCE(c.handoff_id, 0), c.failures, c.lang, c.banned, c.blocked, c.blocked_at, c.created_at, c.updated_at
 		FROM handoffs h JOIN conversations c ON c.id = h.conversation_id
 		WHERE h.state IN ('waiting', 'assigned')
 		ORDER BY h.state = 'assigned', h.priority DESC, h.created_at, h.id`)
@@ -444,7 +444,7 @@ func (db *DB) Queue(ctx context.Context) ([]*QueueItem, error) {
 			tm(&h.CreatedAt), tm(&h.AssignedAt), tm(&h.FirstReplyAt), tm(&h.ClosedAt), tm(&h.LastNoticeAt),
 			tm(&h.RemindedAt), tm(&h.LastAdminAt), &h.Rating,
 			&c.ID, &c.Platform, &c.ChatID, &c.UserID, &c.UserName, &c.ProfileURL, &c.State,
-			&c.HandoffID, &c.Failures, &c.Lang, &c.Banned, &c.Blocked, tm(&c.CreatedAt), tm(&c.UpdatedAt)); err != nil {
+			&c.HandoffID, &c.Failures, &c.Lang, &c.Banned, &c.Blocked, tm(&c.BlockedAt), tm(&c.CreatedAt), tm(&c.UpdatedAt)); err != nil {
 			return nil, fmt.Errorf("queue: %w", err)
 		}
 		it := &QueueItem{Handoff: &h, Conversation: &c}

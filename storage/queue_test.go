@@ -264,8 +264,16 @@ func TestOutboxRetryAndBlock(t *testing.T) {
 		t.Fatalf("blocked customer's replies still pending: %+v", items)
 	}
 	got, _ := db.Conversation(ctx, c.ID)
-	if !got.Blocked {
-		t.Error("conversation not marked blocked")
+	if !got.Blocked || !got.BlockedAt.Equal(clock.Now()) {
+		t.Errorf("conversation not marked blocked as of now: %v at %v", got.Blocked, got.BlockedAt)
+	}
+	clock.Add(time.Minute)
+	err = db.Update(ctx, func(tx *storage.Tx) error {
+		no := false
+		return tx.UpdateConversation(ctx, c.ID, storage.ConversationUpdate{Blocked: &no})
+	})
+	if got, _ := db.Conversation(ctx, c.ID); err != nil || got.Blocked || !got.BlockedAt.IsZero() {
+		t.Errorf("unblocked: %v at %v (%v)", got.Blocked, got.BlockedAt, err)
 	}
 	if err := db.GiveUp(ctx, 999, "x", false); !errors.Is(err, storage.ErrNotFound) {
 		t.Errorf("give up missing: %v", err)
