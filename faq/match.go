@@ -136,10 +136,10 @@ func NewMatcher(f *FAQ) *Matcher {
 			docs = append(docs, nil)
 			continue
 		}
-		addDoc := func(text string, weight float32) {
+		addDoc := func(text string, weight float32, answer bool) {
 			ws := analyze(text, bv, m.lex)
 			noteWords(ws)
-			if weight >= 1 {
+			if !answer {
 				for _, w := range ws {
 					if !w.stop {
 						m.topicStems[w.stem] = true
@@ -152,16 +152,16 @@ func NewMatcher(f *FAQ) *Matcher {
 			}
 		}
 		for _, q := range e.Questions {
-			addDoc(q, 1)
+			addDoc(q, 1, false)
 		}
 		for _, k := range e.Keywords {
-			addDoc(k, 1)
+			addDoc(k, 1, false)
 		}
 		if e.Answer != "" {
-			addDoc(e.Answer, answerWeight)
+			addDoc(e.Answer, answerWeight, true)
 		}
 		if e.AnswerEN != "" {
-			addDoc(e.AnswerEN, answerWeight)
+			addDoc(e.AnswerEN, answerWeight, true)
 		}
 		docs = append(docs, ds)
 	}
@@ -329,6 +329,11 @@ func (m *Matcher) score(ws []word) []candidate {
 		s := ix.space[f]
 		q := float64(ix.idf[f]) / math.Sqrt(norm[s])
 		off := int(s) * n
+		if ix.funcScript[f] != 0 && 2*len(ix.post[f]) > n {
+			// A function word (or its n-gram) in most entries adds about
+			// the same to all of them: skip its long list.
+			continue
+		}
 		for _, p := range ix.post[f] {
 			acc[off+int(p.entry)] += q * float64(p.w)
 		}
@@ -368,11 +373,17 @@ func (m *Matcher) decide(d Decision, ws []word, cands []candidate) Decision {
 		d.Action = Fallback
 		return d
 	}
-	p := confidence(m.features(ws, cands))
-	d.Score = p
+	fv := m.features(ws, cands)
+	p, ps := entryModel.prob(fv), scopeModel.prob(fv)
+	if p >= answerP && ps < scopeP {
+		ps = max(ps, m.sentenceScope(ws, cands[0].entry))
+	}
+	// The score is the probability that the answer is right: the right
+	// entry of a message that is about the FAQ.
+	d.Score = p * ps
 	s1 := cands[0].score
 	switch {
-	case p >= answerP:
+	case p >= answerP && ps >= scopeP:
 		d.Action, d.Entry = Answer, m.ids[cands[0].entry]
 		d.Candidates = append(d.Candidates, d.Entry)
 		return d
@@ -396,6 +407,48 @@ func (m *Matcher) decide(d Decision, ws []word, cands []candidate) Decision {
 	return d
 }
 
+// maxSentences is how many sentences from the end of a message
+// sentenceScope reads.
+const maxSentences = 4
+
+// sentenceScope is the highest in-scope probability of one sentence of a
+// message that ranks entry e first: a customer's story ("заказал наушники
+// неделю назад, до сих пор не привезли") is full of words the FAQ does not
+// know, while the question after it ("где мой заказ?") is plainly about the
+// FAQ. It reads the last maxSentences sentences; 0 for one sentence.
+func (m *Matcher) sentenceScope(ws []word, e int) float64 {
+	best := 0.0
+	end, n := len(ws), 0
+	for end > 0 && n < maxSentences {
+		start := end - 1
+		for start > 0 && ws[start-1].sent == ws[end-1].sent {
+			start--
+		}
+		if start == 0 && end == len(ws) {
+			return 0 // one sentence: the message itself
+		}
+		sent := ws[start:end]
+		end = start
+		content := false
+		for i := range sent {
+			if !sent[i].stop {
+				content = true
+				break
+			}
+		}
+		if !content {
+			continue
+		}
+		n++
+		cands := m.score(sent)
+		if len(cands) == 0 || cands[0].entry != e {
+			continue
+		}
+		best = max(best, scopeModel.prob(m.features(sent, cands)))
+	}
+	return best
+}
+
 // Keywords returns the normalised content terms of text: layout-repaired,
 // lower-cased, ё folded to е, stemmed, function words and greetings removed,
 // in order of appearance without repeats. It groups messages by topic.
@@ -415,7 +468,7 @@ func Keywords(text string) []string {
 }
 
 // featureNames name the values of features, for calibration work.
-var featureNames = []string{"s1", "s2", "margin", "word1", "gram1", "cover", "unknown", "ncontent", "ratio", "cover2", "unkdict", "word2"}
+var featureNames = []string{"s1", "s2", "margin", "word1", "gram1", "cover", "unknown", "ncontent", "ratio", "cover2", "unkdict", "word2", "unkdictn", "nondictn"}
 
 // features describes how well the best candidate fits: scores, margin, how
 // much of the message it covers, how much of the message no entry knows.
@@ -445,9 +498,11 @@ func (m *Matcher) features(ws []word, cands []candidate) []float64 {
 		}
 		f[11] = cands[1].word
 	}
+	ud, udn, ndn := m.unknownDict(ws)
 	if total > 0 {
-		f[10] = m.unknownDict(ws) / total
+		f[10] = ud / total
 	}
+	f[12], f[13] = float64(udn), float64(ndn)
 	return f
 }
 
@@ -495,8 +550,7 @@ func (m *Matcher) coverage(ws []word, e int) (cover, unknown, total float64, n i
 // unknownDict sums the IDF weight of the message's dictionary words that no
 // entry and no synonym group knows: a real word the FAQ never uses ("грузчик",
 // "кошелек") says the question is about something else.
-func (m *Matcher) unknownDict(ws []word) float64 {
-	sum := 0.0
+func (m *Matcher) unknownDict(ws []word) (sum float64, n, nondict int) {
 	for i := range ws {
 		w := &ws[i]
 		if w.stop || w.script == scriptOther || w.fixed || len(w.concepts) > 0 {
@@ -507,7 +561,10 @@ func (m *Matcher) unknownDict(ws []word) float64 {
 		}
 		if isDictWord(w.surf) {
 			sum += float64(m.ix.unknownIDF)
+			n++
+		} else if len(w.surf) >= 3 {
+			nondict++
 		}
 	}
-	return sum
+	return
 }

@@ -7,14 +7,14 @@ import (
 )
 
 // The index: every entry is a centroid of its phrasings (questions and
-// keywords at full weight, the answer at answerWeight) in two TF-IDF spaces,
-// one of word stems and synonym groups, one of character n-grams of the
-// words. An inverted list per feature makes scoring a message cost only its
-// own features.
+// keywords, and the answer) in two TF-IDF spaces, one of word stems and
+// synonym groups, one of character n-grams of the words. An inverted list
+// per feature makes scoring a message cost only its own features.
 
-// answerWeight is how much the answer text counts against one phrasing: an
-// answer names the topic's words but also many others.
-const answerWeight = 0.5
+// answerWeight is how much the answer text counts against one phrasing.
+// Measured top-1 at half weight and at one: ru-telecom 76.6 → 78.4,
+// CLINC150 70.3 → 71.4, banking77 73.1 → 73.2, StackFAQ 85.7 → 85.5.
+const answerWeight = 1
 
 // gramN is the length of the character n-grams.
 const gramN = 3
@@ -38,8 +38,11 @@ type index struct {
 	gramID    map[string]int32
 	conceptID map[int32]int32
 	space     []uint8
-	idf       []float32
-	post      [][]posting
+	// funcScript is the script of a function-word feature (its stem and
+	// its n-grams), 0 for every other feature.
+	funcScript []uint8
+	idf        []float32
+	post       [][]posting
 	// entryFeats are each entry's word-space features, sorted, for coverage.
 	entryFeats [][]int32
 	// unknownIDF is the weight of a feature no entry has.
@@ -56,32 +59,46 @@ type bag struct {
 
 // docFeatures lists the features of analysed words; with create, unseen
 // features get ids (index building), else they are counted as unknown.
+//
+// Function words ("how", "my", "где", "не") are features too: IDF makes
+// them weigh little where every entry has them, and they still tell "how
+// much" from "how long" or "what is my balance" from "top up my balance".
+// Dropping them cost 1–2 points of top-1 on the English sets. An unknown
+// function word is not counted as unknown.
 func (ix *index) docFeatures(ws []word, create bool, dst []int32, unknown *[2]float64) []int32 {
 	add := func(id int32) {
 		dst = append(dst, id)
 	}
+	newFeat := func(sp uint8, fs script) int32 {
+		id := int32(len(ix.space))
+		ix.space = append(ix.space, sp)
+		ix.funcScript = append(ix.funcScript, uint8(fs))
+		return id
+	}
 	for i := range ws {
 		w := &ws[i]
+		var fs script // the script of a function word, else 0
 		if w.stop {
-			continue
+			if w.script == scriptOther {
+				continue
+			}
+			fs = w.script
 		}
 		if id, ok := ix.stemID[w.stem]; ok {
 			add(id)
 		} else if create {
-			id = int32(len(ix.space))
+			id = newFeat(spaceWord, fs)
 			ix.stemID[w.stem] = id
-			ix.space = append(ix.space, spaceWord)
 			add(id)
-		} else if unknown != nil {
+		} else if unknown != nil && fs == 0 {
 			unknown[spaceWord] += float64(ix.unknownIDF * ix.unknownIDF)
 		}
 		for _, c := range w.concepts {
 			if id, ok := ix.conceptID[c]; ok {
 				add(id)
 			} else if create {
-				id = int32(len(ix.space))
+				id = newFeat(spaceWord, 0)
 				ix.conceptID[c] = id
-				ix.space = append(ix.space, spaceWord)
 				add(id)
 			}
 		}
@@ -89,11 +106,10 @@ func (ix *index) docFeatures(ws []word, create bool, dst []int32, unknown *[2]fl
 			if id, ok := ix.gramID[g]; ok {
 				add(id)
 			} else if create {
-				id = int32(len(ix.space))
+				id = newFeat(spaceGram, fs)
 				ix.gramID[strings.Clone(g)] = id
-				ix.space = append(ix.space, spaceGram)
 				add(id)
-			} else if unknown != nil {
+			} else if unknown != nil && fs == 0 {
 				unknown[spaceGram] += float64(ix.unknownIDF * ix.unknownIDF)
 			}
 		})
@@ -160,9 +176,30 @@ func buildIndex(docs [][]weightedDoc, ix *index) {
 		ix.entryFeats[e] = wf
 	}
 	ix.n = n
+	// A function word's IDF counts only the entries written in its
+	// language: in a Russian FAQ with a few English phrasings, "my" or
+	// "can" is in every English entry, not a rare and telling word.
+	var nScript [3]int
+	for _, ds := range docs {
+		var has [3]bool
+		for _, d := range ds {
+			for _, f := range d.feats {
+				has[ix.funcScript[f]] = true
+			}
+		}
+		for k, h := range has {
+			if h {
+				nScript[k]++
+			}
+		}
+	}
 	ix.idf = make([]float32, nf)
 	for f := range ix.idf {
-		ix.idf[f] = float32(math.Log(1 + float64(n)/float64(df[f])))
+		nn := n
+		if s := ix.funcScript[f]; s != 0 {
+			nn = nScript[s]
+		}
+		ix.idf[f] = float32(math.Log(1 + float64(nn)/float64(df[f])))
 	}
 	ix.unknownIDF = float32(math.Log(1 + float64(n)))
 	ix.post = make([][]posting, nf)
