@@ -8,10 +8,8 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -474,14 +472,4 @@ func fixture(t testing.TB, name string, data any) []byte {
 		t.Fatalf("fixture %s is not JSON: %v\n%s", name, err, buf.Bytes())
 	}
 	return compact.Bytes()
-}
-
-// errNotYet is returned by checks polled with eventually.
-var errNotYet = errors.New("not yet")
-
-// ctxT returns a context cancelled at the end of the test.
-func ctxT(t testing.TB) context.Context {
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	return ctx
 }
