@@ -154,7 +154,8 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 		v, err := vk.New(cfg.VKToken, cfg.VKGroupID,
 			vk.WithAPIURL(cfg.VKAPIURL),
 			vk.WithLogger(log.With("platform", "vk")),
-			vk.WithCursor(&vkCursor{db: db, name: name}))
+			vk.WithCursor(&vkCursor{db: db, name: name}),
+			vk.WithConnected(func() { ready.set("vk") }))
 		if err != nil {
 			return fmt.Errorf("VK_TOKEN: %w", err)
 		}
@@ -177,8 +178,8 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 				fail(err)
 				return
 			}
-			ready.set("vk")
 			if callback {
+				ready.set("vk")
 				log.Info("vk: receiving events by Callback API", "group", cfg.VKGroupID, "path", vkCallbackPath)
 				return
 			}

@@ -78,6 +78,9 @@ func (v *VK) Poll(ctx context.Context, h bot.Handler) error {
 		}
 	}
 	v.log.Info("vk: long polling", "group_id", v.groupID, "ts", ts)
+	if v.connected != nil {
+		v.connected()
+	}
 
 	var wait time.Duration
 poll:

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"reflect"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -306,4 +307,31 @@ func (c *memCursor) LoadCursor(context.Context) (string, error) { return c.ts, n
 func (c *memCursor) SaveCursor(_ context.Context, ts string) error {
 	c.saved <- ts
 	return nil
+}
+
+func TestPollReportsConnectedBeforeFirstCheck(t *testing.T) {
+	f := newFake(t)
+	connected := make(chan struct{})
+	var checksBefore atomic.Int32
+	var isConnected atomic.Bool
+	f.lp = func(_ *http.Request, q url.Values) string {
+		if !isConnected.Load() {
+			checksBefore.Add(1)
+		}
+		return ""
+	}
+	v := f.vk(WithConnected(func() {
+		isConnected.Store(true)
+		close(connected)
+	}))
+	stop := runPoll(t, v, newRecorder())
+	defer stop()
+	select {
+	case <-connected:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Poll never reported it was connected")
+	}
+	if n := checksBefore.Load(); n != 0 {
+		t.Errorf("%d long poll requests before Poll reported connected; want 0", n)
+	}
 }

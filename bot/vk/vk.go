@@ -56,6 +56,7 @@ type VK struct {
 	callTimeout            time.Duration
 	nameTimeout            time.Duration
 	cursor                 Cursor
+	connected              func()
 
 	mention, mentionPlain *regexp.Regexp // "[club123|...]", "@club123"
 
@@ -83,6 +84,7 @@ type options struct {
 	lpWait      int
 	callTimeout time.Duration
 	cursor      Cursor
+	connected   func()
 }
 
 // WithAPIURL sets the API method base URL (VK_API_URL), for a test double or
@@ -118,6 +120,11 @@ func WithLongPollWait(seconds int) Option { return func(o *options) { o.lpWait =
 // delivered (VK keeps a few hours of history). Without it ts lives in memory
 // and Poll starts from VK's current ts.
 func WithCursor(c Cursor) Option { return func(o *options) { o.cursor = c } }
+
+// WithConnected sets a function Poll calls once it has a long poll server
+// and knows where to resume: from then on no event is missed. The bot's
+// readiness check waits for it.
+func WithConnected(f func()) Option { return func(o *options) { o.connected = f } }
 
 // Cursor stores the Bots Long Poll position. SaveCursor is called after a
 // batch was handled; a failing SaveCursor is logged and does not stop Poll.
@@ -201,6 +208,7 @@ func New(token string, groupID int, opts ...Option) (*VK, error) {
 		callTimeout:  o.callTimeout,
 		nameTimeout:  3 * time.Second,
 		cursor:       o.cursor,
+		connected:    o.connected,
 		mention:      regexp.MustCompile(`\[(?:club|public)` + strconv.Itoa(groupID) + `\|[^\]]*\]`),
 		mentionPlain: regexp.MustCompile(`(?i)[@*](?:club|public)` + strconv.Itoa(groupID) + `\b`),
 		names:        newNameCache(10000),
