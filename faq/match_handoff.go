@@ -61,6 +61,10 @@ type handoffRules struct {
 	exact  map[string][]int32
 	prefix map[string][]int32
 	fuzzy  map[rune][]int32 // by startKey of the first letter
+	// seen remembers the members of words already looked up (word and
+	// stem -> member indexes): customers repeat their words, and the typo
+	// tolerance is the costly part. Bounded by maxCached.
+	seen boundedCache[[]int32]
 }
 
 // startKey buckets first letters for typo matching: vowels together.
@@ -215,8 +219,29 @@ func newHandoffRules(ext HandoffLexicon, lx *lexicon) *handoffRules {
 	return h
 }
 
-// wordMembers returns the bit set of members word w is.
+// wordMembers sets the bits of the members word w is in bits (zeroed).
 func (h *handoffRules) wordMembers(w *hword, bits []uint64) {
+	key := string(w.text) + "\x00" + w.stem
+	if ms, ok := h.seen.get(key); ok {
+		for _, i := range ms {
+			bits[i>>6] |= 1 << (uint(i) & 63)
+		}
+		return
+	}
+	h.lookupMembers(w, bits)
+	var ms []int32
+	for k, b := range bits {
+		for b != 0 {
+			j := bits64TrailingZeros(b)
+			ms = append(ms, int32(k*64+j))
+			b &= b - 1
+		}
+	}
+	h.seen.put(key, ms)
+}
+
+// lookupMembers sets the bits of the members word w is.
+func (h *handoffRules) lookupMembers(w *hword, bits []uint64) {
 	set := func(i int32) { bits[i>>6] |= 1 << (uint(i) & 63) }
 	t := string(w.text)
 	for _, i := range h.exact[t] {

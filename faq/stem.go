@@ -13,14 +13,26 @@ func stem(w string, s script) string {
 		if len(w) <= 4 { // two Cyrillic letters
 			return w
 		}
-		return russian.Stem(w, true)
 	case scriptLatin:
 		if len(w) <= 2 {
 			return w
 		}
-		return english.Stem(w, true)
+	default:
+		return w
 	}
-	return w
+	if st, ok := stemCache[s].get(w); ok {
+		return st
+	}
+	var st string
+	if s == scriptCyrillic {
+		st = russian.Stem(w, true)
+	} else {
+		st = english.Stem(w, true)
+	}
+	if len(w) <= 40 {
+		stemCache[s].put(w, st)
+	}
+	return st
 }
 
 // stopwords are function words that carry no topic: dropped from matching,
