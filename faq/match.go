@@ -148,7 +148,7 @@ func NewMatcher(f *FAQ) *Matcher {
 			}
 			fs := m.ix.docFeatures(ws, true, nil, nil)
 			if len(fs) > 0 {
-				ds = append(ds, weightedDoc{feats: fs, w: weight})
+				ds = append(ds, weightedDoc{feats: fs, w: weight, answer: answer})
 			}
 		}
 		for _, q := range e.Questions {
@@ -205,8 +205,8 @@ func (m *Matcher) Match(text string) Decision {
 		return d
 	}
 	topic := m.topicWords(ws)
-	cands := m.score(topic)
-	return m.decide(d, topic, cands)
+	cands, q := m.scoreQuery(topic)
+	return m.decide(d, topic, cands, q)
 }
 
 // phrasingKey is the stems of a text's words in order: two texts with the
@@ -307,8 +307,21 @@ func (m *Matcher) matchSmall(ws []word) (int, float64) {
 	return best, math.Min(1, 0.5+bestS/2)
 }
 
+// query is a message's features and their norms per space (with the mass
+// of the features no entry has).
+type query struct {
+	feats []int32
+	norm  [2]float64
+}
+
 // score ranks entries for the topic words, best first (at most 5).
 func (m *Matcher) score(ws []word) []candidate {
+	c, _ := m.scoreQuery(ws)
+	return c
+}
+
+// scoreQuery is score that also returns the message's features.
+func (m *Matcher) scoreQuery(ws []word) ([]candidate, query) {
 	ix := m.ix
 	var unknown [2]float64
 	feats := ix.docFeatures(ws, false, make([]int32, 0, 64), &unknown)
@@ -318,8 +331,9 @@ func (m *Matcher) score(ws []word) []candidate {
 		v := float64(ix.idf[f])
 		norm[ix.space[f]] += v * v
 	}
+	q := query{feats: feats, norm: norm}
 	if norm[0] == 0 && norm[1] == 0 {
-		return nil
+		return nil, q
 	}
 	sp := m.scratch.Get().(*[]float64)
 	acc := *sp
@@ -361,19 +375,19 @@ func (m *Matcher) score(ws []word) []candidate {
 		}
 	}
 	m.scratch.Put(sp)
-	return top
+	return top, q
 }
 
 // wordShare is the weight of the word space in an entry's score.
 const wordShare = 0.6
 
 // decide turns ranked candidates into a decision.
-func (m *Matcher) decide(d Decision, ws []word, cands []candidate) Decision {
+func (m *Matcher) decide(d Decision, ws []word, cands []candidate, q query) Decision {
 	if len(cands) == 0 {
 		d.Action = Fallback
 		return d
 	}
-	fv := m.features(ws, cands)
+	fv := m.features(ws, cands, q)
 	p, ps := entryModel.prob(fv), scopeModel.prob(fv)
 	if p >= answerP && ps < scopeP {
 		ps = max(ps, m.sentenceScope(ws, cands[0].entry))
@@ -440,11 +454,11 @@ func (m *Matcher) sentenceScope(ws []word, e int) float64 {
 			continue
 		}
 		n++
-		cands := m.score(sent)
+		cands, q := m.scoreQuery(sent)
 		if len(cands) == 0 || cands[0].entry != e {
 			continue
 		}
-		best = max(best, scopeModel.prob(m.features(sent, cands)))
+		best = max(best, scopeModel.prob(m.features(sent, cands, q)))
 	}
 	return best
 }
@@ -468,11 +482,11 @@ func Keywords(text string) []string {
 }
 
 // featureNames name the values of features, for calibration work.
-var featureNames = []string{"s1", "s2", "margin", "word1", "gram1", "cover", "unknown", "ncontent", "ratio", "cover2", "unkdict", "word2", "unkdictn", "nondictn"}
+var featureNames = []string{"s1", "s2", "margin", "word1", "gram1", "cover", "unknown", "ncontent", "ratio", "cover2", "unkdict", "word2", "unkdictn", "nondictn", "near1", "qcover", "near2", "fixedn", "s1rel", "near1rel"}
 
 // features describes how well the best candidate fits: scores, margin, how
 // much of the message it covers, how much of the message no entry knows.
-func (m *Matcher) features(ws []word, cands []candidate) []float64 {
+func (m *Matcher) features(ws []word, cands []candidate, q query) []float64 {
 	f := make([]float64, len(featureNames))
 	if len(cands) == 0 {
 		return f
@@ -503,7 +517,86 @@ func (m *Matcher) features(ws []word, cands []candidate) []float64 {
 		f[10] = ud / total
 	}
 	f[12], f[13] = float64(udn), float64(ndn)
+	f[14] = m.nearest(q, cands[0].entry)
+	if total > 0 {
+		f[15] = m.questionCover(ws, cands[0].entry) / total
+	}
+	if len(cands) > 1 {
+		f[16] = m.nearest(q, cands[1].entry)
+	}
+	for i := range ws {
+		if ws[i].fixed {
+			f[17]++
+		}
+	}
+	f[18], f[19] = f[0]/m.ix.selfScale, f[14]/m.ix.selfScale
 	return f
+}
+
+// nearest is the highest similarity (scored as entries are) of the message
+// to one of entry e's phrasings: a message close to one way an editor put
+// the question is surer than one close to the entry's words in general.
+func (m *Matcher) nearest(q query, e int) float64 {
+	ix := m.ix
+	var qn [2]float64
+	for s := range qn {
+		if q.norm[s] > 0 {
+			qn[s] = 1 / math.Sqrt(q.norm[s])
+		}
+	}
+	best := 0.0
+	for _, p := range ix.phr[e] {
+		var dot [2]float64
+		i, j := 0, 0
+		for i < len(q.feats) && j < len(p.feats) {
+			a, b := q.feats[i], p.feats[j]
+			switch {
+			case a < b:
+				i++
+			case a > b:
+				j++
+			default:
+				sp := ix.space[a]
+				dot[sp] += float64(ix.idf[a]) * qn[sp] * float64(p.w[j])
+				i++
+				j++
+			}
+		}
+		best = max(best, wordShare*dot[0]+(1-wordShare)*dot[1])
+	}
+	return best
+}
+
+// questionCover is the IDF mass of the message's content words that entry
+// e's phrasings and keywords (not its answer) know.
+func (m *Matcher) questionCover(ws []word, e int) float64 {
+	ix := m.ix
+	feats := ix.entryQFeats[e]
+	has := func(id int32) bool {
+		_, ok := slices.BinarySearch(feats, id)
+		return ok
+	}
+	cover := 0.0
+	for i := range ws {
+		w := &ws[i]
+		if w.stop || w.script == scriptOther && len(w.surf) < 3 {
+			continue
+		}
+		sid, known := ix.stemID[w.stem]
+		if !known {
+			continue
+		}
+		hit := has(sid)
+		for _, c := range w.concepts {
+			if cid, ok := ix.conceptID[c]; ok && has(cid) {
+				hit = true
+			}
+		}
+		if hit {
+			cover += float64(ix.idf[sid])
+		}
+	}
+	return cover
 }
 
 // coverage weighs the message's content words by IDF and sums those entry e
@@ -547,13 +640,25 @@ func (m *Matcher) coverage(ws []word, e int) (cover, unknown, total float64, n i
 	return
 }
 
+// knowsConcept reports whether some entry has one of w's synonym groups: a
+// lexicon word whose group the FAQ never uses is as foreign to it as any
+// other word.
+func (m *Matcher) knowsConcept(w *word) bool {
+	for _, c := range w.concepts {
+		if _, ok := m.ix.conceptID[c]; ok {
+			return true
+		}
+	}
+	return false
+}
+
 // unknownDict sums the IDF weight of the message's dictionary words that no
 // entry and no synonym group knows: a real word the FAQ never uses ("грузчик",
 // "кошелек") says the question is about something else.
 func (m *Matcher) unknownDict(ws []word) (sum float64, n, nondict int) {
 	for i := range ws {
 		w := &ws[i]
-		if w.stop || w.script == scriptOther || w.fixed || len(w.concepts) > 0 {
+		if w.stop || w.script == scriptOther || w.fixed || m.knowsConcept(w) {
 			continue
 		}
 		if _, ok := m.ix.stemID[w.stem]; ok {

@@ -16,8 +16,8 @@ func TestDebugSet(t *testing.T) {
 	m := NewMatcher(s.faq)
 	for _, c := range s.tests {
 		ws := m.topicWords(analyze(c.text, matcherVocab{m}, m.lex))
-		cands := m.score(ws)
-		fv := m.features(ws, cands)
+		cands, q := m.scoreQuery(ws)
+		fv := m.features(ws, cands, q)
 		top := ""
 		if len(cands) > 0 {
 			top = m.ids[cands[0].entry]

@@ -30,7 +30,12 @@ type evalSet struct {
 	handoff []string
 }
 
+// loadEvalSet reads a set of dir by name, or a set folder given by its
+// absolute path (a Russian set in faq/testdata/eval), named by its base.
 func loadEvalSet(t testing.TB, dir, name string, shots int) *evalSet {
+	if filepath.IsAbs(name) {
+		dir, name = filepath.Dir(name), filepath.Base(name)
+	}
 	s := &evalSet{name: name, faq: &FAQ{}}
 	byIntent := func(pairs [][2]string) {
 		idx := map[string]*Entry{}
@@ -188,12 +193,13 @@ func TestEvalSets(t *testing.T) {
 	}
 	for _, name := range sets {
 		s := loadEvalSet(t, dir, name, 10)
+		name = s.name
 		m := NewMatcher(s.faq)
 		var in, top1, top3, right, wrong, clar, oos, oosAns, hand, inHand int
 		for _, c := range s.tests {
 			d := m.Match(c.text)
 			ws := m.topicWords(analyze(c.text, matcherVocab{m}, m.lex))
-			cands := m.score(ws)
+			cands, q := m.scoreQuery(ws)
 			if c.expect == "" {
 				oos++
 				if d.Action == Answer {
@@ -222,7 +228,7 @@ func TestEvalSets(t *testing.T) {
 				}
 			}
 			if dump != nil {
-				fv := m.features(ws, cands)
+				fv := m.features(ws, cands, q)
 				label := "oos"
 				if c.expect != "" {
 					label = "in"
@@ -254,8 +260,8 @@ func TestEvalSets(t *testing.T) {
 			}
 			return 100 * float64(a) / float64(b)
 		}
-		t.Logf("%-10s top1=%.1f top3=%.1f | right=%.1f resolved=%.1f wrong=%.1f oos_answered=%.1f handoff=%.1f in_handed=%.1f",
-			name, pct(top1, in), pct(top3, in), pct(right, in), pct(right+clar, in), pct(wrong, in), pct(oosAns, oos), pct(hand, len(s.handoff)), pct(inHand, in))
+		t.Logf("%-10s scale=%.2f top1=%.1f top3=%.1f | right=%.1f resolved=%.1f wrong=%.1f oos_answered=%.1f handoff=%.1f in_handed=%.1f",
+			name, m.ix.selfScale, pct(top1, in), pct(top3, in), pct(right, in), pct(right+clar, in), pct(wrong, in), pct(oosAns, oos), pct(hand, len(s.handoff)), pct(inHand, in))
 	}
 }
 

@@ -43,8 +43,16 @@ type index struct {
 	funcScript []uint8
 	idf        []float32
 	post       [][]posting
-	// entryFeats are each entry's word-space features, sorted, for coverage.
-	entryFeats [][]int32
+	// entryFeats are each entry's word-space features, sorted, for coverage;
+	// entryQFeats the same of its phrasings and keywords only (not the
+	// answer).
+	entryFeats  [][]int32
+	entryQFeats [][]int32
+	// phr are each entry's phrasings and keywords as unit vectors (per
+	// space), for how close a message comes to one of them.
+	phr [][]phrVec
+	// selfScale is the FAQ's own score scale (buildIndex).
+	selfScale float64
 	// unknownIDF is the weight of a feature no entry has.
 	unknownIDF float32
 	n          int
@@ -147,8 +155,16 @@ func forGrams(w string, f func(string)) {
 
 // text is one phrasing of an entry with its weight.
 type weightedDoc struct {
+	feats  []int32
+	w      float32
+	answer bool
+}
+
+// phrVec is one phrasing's features (sorted) with their weights, each space
+// normalised to unit length.
+type phrVec struct {
 	feats []int32
-	w     float32
+	w     []float32
 }
 
 // buildIndex builds the index from each entry's analysed documents.
@@ -157,11 +173,21 @@ func buildIndex(docs [][]weightedDoc, ix *index) {
 	nf := len(ix.space)
 	df := make([]int32, nf)
 	ix.entryFeats = make([][]int32, n)
+	ix.entryQFeats = make([][]int32, n)
 	for e, ds := range docs {
-		var all []int32
+		var all, q []int32
 		for _, d := range ds {
 			all = append(all, d.feats...)
+			if !d.answer {
+				for _, f := range d.feats {
+					if ix.space[f] == spaceWord {
+						q = append(q, f)
+					}
+				}
+			}
 		}
+		slices.Sort(q)
+		ix.entryQFeats[e] = slices.Compact(q)
 		slices.Sort(all)
 		all = slices.Compact(all)
 		for _, f := range all {
@@ -203,7 +229,9 @@ func buildIndex(docs [][]weightedDoc, ix *index) {
 	}
 	ix.unknownIDF = float32(math.Log(1 + float64(n)))
 	ix.post = make([][]posting, nf)
+	ix.phr = make([][]phrVec, n)
 	cent := map[int32]float64{}
+	selfSum, selfN := 0.0, 0
 	for e, ds := range docs {
 		clear(cent)
 		for _, d := range ds {
@@ -211,6 +239,15 @@ func buildIndex(docs [][]weightedDoc, ix *index) {
 			for _, f := range d.feats {
 				v := float64(ix.idf[f])
 				norm[ix.space[f]] += v * v
+			}
+			if !d.answer {
+				pv := phrVec{feats: d.feats, w: make([]float32, len(d.feats))}
+				for k, f := range d.feats {
+					if s := ix.space[f]; norm[s] > 0 {
+						pv.w[k] = float32(float64(ix.idf[f]) / math.Sqrt(norm[s]))
+					}
+				}
+				ix.phr[e] = append(ix.phr[e], pv)
 			}
 			for _, f := range d.feats {
 				s := ix.space[f]
@@ -226,5 +263,35 @@ func buildIndex(docs [][]weightedDoc, ix *index) {
 		for f, v := range cent {
 			ix.post[f] = append(ix.post[f], posting{entry: int32(e), w: float32(v / math.Sqrt(norm[ix.space[f]]))})
 		}
+		// Leave one phrasing out: how close is each phrasing to the
+		// centroid of the rest of its entry? c' = c - v (v of unit length
+		// per space), cos(v, c') = (v·c - 1) / |c'|.
+		if len(ix.phr[e]) < 2 {
+			continue
+		}
+		for _, p := range ix.phr[e] {
+			var dot, vn [2]float64
+			for k, f := range p.feats {
+				s := ix.space[f]
+				dot[s] += float64(p.w[k]) * cent[f]
+				vn[s] += float64(p.w[k]) * float64(p.w[k])
+			}
+			sc := 0.0
+			for s, share := range [2]float64{wordShare, 1 - wordShare} {
+				rest := norm[s] - 2*dot[s] + vn[s]
+				if vn[s] > 0 && rest > 1e-9 {
+					sc += share * max(0, dot[s]-vn[s]) / math.Sqrt(rest)
+				}
+			}
+			selfSum += sc
+			selfN++
+		}
+	}
+	// selfScale is the mean score of a phrasing against the rest of its
+	// entry: what a clear paraphrase scores in this FAQ (10 phrasings an
+	// entry make higher scores than 3).
+	ix.selfScale = 0.5
+	if selfN > 0 {
+		ix.selfScale = max(0.05, selfSum/float64(selfN))
 	}
 }
