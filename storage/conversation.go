@@ -116,13 +116,13 @@ func (tx *Tx) Conversation(ctx context.Context, id int64) (*Conversation, error)
 
 // Conversation returns the conversation with id, or ErrNotFound.
 func (db *DB) Conversation(ctx context.Context, id int64) (*Conversation, error) {
-	return findConversation(ctx, db.read, id)
+	return findConversation(ctx, db.rd, id)
 }
 
 // ConversationByChat returns the conversation of chatID on platform p, or
 // ErrNotFound.
 func (db *DB) ConversationByChat(ctx context.Context, p bot.Platform, chatID string) (*Conversation, error) {
-	c, err := scanConversation(db.read.QueryRowContext(ctx,
+	c, err := scanConversation(db.rd.QueryRowContext(ctx,
 		`SELECT `+conversationColumns+` FROM conversations WHERE platform = ? AND chat_id = ?`, string(p), chatID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("conversation %s/%s: %w", p, chatID, ErrNotFound)

@@ -10,7 +10,7 @@ import (
 // "" with a nil error when none was saved yet.
 func (db *DB) Cursor(ctx context.Context, name string) (string, error) {
 	var v string
-	err := db.read.QueryRowContext(ctx, `SELECT value FROM cursors WHERE name = ?`, name).Scan(&v)
+	err := db.rd.QueryRowContext(ctx, `SELECT value FROM cursors WHERE name = ?`, name).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}

@@ -24,6 +24,10 @@ type DB struct {
 	write *sql.DB
 	read  *sql.DB
 	path  string
+	// wstmts are the write connection's prepared statements, rd the read
+	// pool with its own (stmt.go).
+	wstmts stmtCache
+	rd     *reader
 
 	// Now returns the current time; tests replace it. It is read once per
 	// transaction.
@@ -73,12 +77,17 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	r.SetMaxOpenConns(4)
 	r.SetMaxIdleConns(4)
 	db.read = r
+	db.rd = &reader{pool: r}
 	return db, nil
 }
 
 // Close closes both connection pools.
 func (db *DB) Close() error {
 	var errs []error
+	if db.rd != nil {
+		db.rd.stmts.close()
+	}
+	db.wstmts.close()
 	if db.read != nil {
 		errs = append(errs, db.read.Close())
 	}
@@ -94,7 +103,7 @@ func (db *DB) Path() string { return db.path }
 // Tx is one write transaction. Its methods change the database only when the
 // function given to Update returns nil. A Tx is not safe for concurrent use.
 type Tx struct {
-	tx  *sql.Tx
+	tx  *txConn
 	now time.Time
 }
 
@@ -109,8 +118,11 @@ func (db *DB) Update(ctx context.Context, fn func(tx *Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	defer stx.Rollback()
-	tx := &Tx{tx: stx, now: db.Now().UTC()}
+	tx := &Tx{tx: &txConn{tx: stx, db: db}, now: db.Now().UTC()}
+	defer func() {
+		stx.Rollback() // after a commit, a no-op
+		tx.tx.prepareNoted(ctx)
+	}()
 	if err := fn(tx); err != nil {
 		return err
 	}

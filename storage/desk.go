@@ -16,7 +16,7 @@ var ErrTopicTaken = errors.New("handoff already has a desk topic")
 // VK's own screen (reason admin): they are answered there. None is an empty
 // slice.
 func (db *DB) TopicsToOpen(ctx context.Context) ([]*Handoff, error) {
-	return listHandoffs(ctx, db.read, `SELECT `+handoffColumns+` FROM handoffs
+	return listHandoffs(ctx, db.rd, `SELECT `+handoffColumns+` FROM handoffs
 		WHERE state IN ('waiting', 'assigned') AND topic_id = '' AND reason <> ?
 		ORDER BY id`, ReasonAdmin)
 }
@@ -24,7 +24,7 @@ func (db *DB) TopicsToOpen(ctx context.Context) ([]*Handoff, error) {
 // TopicsToClose returns the closed handoffs whose desk topic has not been
 // closed yet (see MarkTopicClosed), oldest first; none is an empty slice.
 func (db *DB) TopicsToClose(ctx context.Context) ([]*Handoff, error) {
-	return listHandoffs(ctx, db.read, `SELECT `+handoffColumns+` FROM handoffs
+	return listHandoffs(ctx, db.rd, `SELECT `+handoffColumns+` FROM handoffs
 		WHERE state = 'closed' AND topic_id <> '' AND topic_closed_at IS NULL
 		ORDER BY id`)
 }
@@ -33,7 +33,7 @@ func (db *DB) TopicsToClose(ctx context.Context) ([]*Handoff, error) {
 // convID before handoff beforeID that had one, or "" when none had.
 func (db *DB) PreviousTopic(ctx context.Context, convID, beforeID int64) (string, error) {
 	var topic string
-	err := db.read.QueryRowContext(ctx, `
+	err := db.rd.QueryRowContext(ctx, `
 		SELECT topic_id FROM handoffs
 		WHERE conversation_id = ? AND id < ? AND topic_id <> ''
 		ORDER BY id DESC LIMIT 1`, convID, beforeID).Scan(&topic)

@@ -59,7 +59,7 @@ func (db *DB) PutInbox(ctx context.Context, m bot.Message, raw []byte) (id int64
 // platform p (empty when the adapter gave none), or ErrNotFound.
 func (db *DB) InboxRaw(ctx context.Context, p bot.Platform, eventID string) ([]byte, error) {
 	var raw string
-	err := db.read.QueryRowContext(ctx, `SELECT raw FROM inbox WHERE platform = ? AND event_id = ?`, string(p), eventID).Scan(&raw)
+	err := db.rd.QueryRowContext(ctx, `SELECT raw FROM inbox WHERE platform = ? AND event_id = ?`, string(p), eventID).Scan(&raw)
 	if err == sql.ErrNoRows {
 		return nil, fmt.Errorf("inbox %s/%s: %w", p, eventID, ErrNotFound)
 	}
@@ -72,7 +72,7 @@ func (db *DB) InboxRaw(ctx context.Context, p bot.Platform, eventID string) ([]b
 // PendingInbox returns up to limit unprocessed events with an id above
 // afterID, oldest first; none is an empty slice.
 func (db *DB) PendingInbox(ctx context.Context, afterID int64, limit int) ([]*InboxEvent, error) {
-	rows, err := db.read.QueryContext(ctx, `
+	rows, err := db.rd.QueryContext(ctx, `
 		SELECT id, payload, received_at, attempts FROM inbox
 		WHERE processed_at IS NULL AND id > ?
 		ORDER BY id LIMIT ?`, afterID, limit)
@@ -137,7 +137,7 @@ func (db *DB) StartAttempt(ctx context.Context, id int64, maxAttempts int) (ok b
 // LastInboxID returns the highest inbox id (0 when the inbox is empty).
 func (db *DB) LastInboxID(ctx context.Context) (int64, error) {
 	var id int64
-	if err := db.read.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM inbox`).Scan(&id); err != nil {
+	if err := db.rd.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM inbox`).Scan(&id); err != nil {
 		return 0, fmt.Errorf("last inbox id: %w", err)
 	}
 	return id, nil
@@ -200,7 +200,7 @@ type InboxError struct {
 // FailedInbox returns the events marked with an error, newest first, at most
 // limit of them.
 func (db *DB) FailedInbox(ctx context.Context, limit int) ([]InboxError, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT id, error FROM inbox WHERE error <> '' ORDER BY id DESC LIMIT ?`, limit)
+	rows, err := db.rd.QueryContext(ctx, `SELECT id, error FROM inbox WHERE error <> '' ORDER BY id DESC LIMIT ?`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("failed inbox: %w", err)
 	}

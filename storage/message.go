@@ -76,7 +76,7 @@ func (tx *Tx) AddMessage(ctx context.Context, m *Message) error {
 // first; a conversation without messages (or that does not exist) gives an
 // empty slice.
 func (db *DB) Messages(ctx context.Context, conversationID int64, limit int) ([]*Message, error) {
-	return listMessages(ctx, db.read, conversationID, limit)
+	return listMessages(ctx, db.rd, conversationID, limit)
 }
 
 // Messages is DB.Messages inside the transaction.

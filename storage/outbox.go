@@ -74,7 +74,7 @@ func (db *DB) pendingOutbox(ctx context.Context, index, where string, args []any
 			args = append(args, string(p))
 		}
 	}
-	rows, err := db.read.QueryContext(ctx, `
+	rows, err := db.rd.QueryContext(ctx, `
 		SELECT id, COALESCE(conversation_id, 0), payload, attempts, next_attempt_at, created_at
 		FROM outbox `+index+`
 		WHERE sent_at IS NULL AND failed_at IS NULL`+where+`
@@ -183,7 +183,7 @@ func (db *DB) Backlog(ctx context.Context, platforms ...bot.Platform) (inbox, ou
 			args = append(args, string(p))
 		}
 	}
-	err = db.read.QueryRowContext(ctx, `
+	err = db.rd.QueryRowContext(ctx, `
 		SELECT (SELECT COUNT(*) FROM inbox WHERE processed_at IS NULL),
 		       (SELECT COUNT(*) FROM outbox o INDEXED BY outbox_pending
 		        WHERE o.sent_at IS NULL AND o.failed_at IS NULL AND o.next_attempt_at <= ?1`+where+`

@@ -72,7 +72,7 @@ func findHandoff(ctx context.Context, q queryer, id int64) (*Handoff, error) {
 
 // Handoff returns the handoff with id, or ErrNotFound.
 func (db *DB) Handoff(ctx context.Context, id int64) (*Handoff, error) {
-	return findHandoff(ctx, db.read, id)
+	return findHandoff(ctx, db.rd, id)
 }
 
 // Handoff returns the handoff with id, or ErrNotFound.
@@ -168,7 +168,7 @@ func position(ctx context.Context, q queryer, h *Handoff) (int, error) {
 // next). It returns ErrNotFound when there is no such handoff and a
 // *StateError (ErrState) when it is not waiting.
 func (db *DB) Position(ctx context.Context, id int64) (int, error) {
-	return handoffPosition(ctx, db.read, id)
+	return handoffPosition(ctx, db.rd, id)
 }
 
 // Position is DB.Position inside the transaction.
@@ -335,7 +335,7 @@ func (tx *Tx) AdminTakeover(ctx context.Context, convID int64, ownerID, ownerNam
 // QuietAdmins returns the assigned handoffs whose VK admin last wrote
 // before since, oldest first; none is an empty slice.
 func (db *DB) QuietAdmins(ctx context.Context, since time.Time) ([]*Handoff, error) {
-	return listHandoffs(ctx, db.read, `SELECT `+handoffColumns+` FROM handoffs
+	return listHandoffs(ctx, db.rd, `SELECT `+handoffColumns+` FROM handoffs
 		WHERE state = 'assigned' AND last_admin_at IS NOT NULL AND last_admin_at < ? ORDER BY last_admin_at`, ts(since))
 }
 
@@ -421,7 +421,7 @@ type QueueItem struct {
 // served (priority first, then age), then the assigned ones oldest first. An
 // empty queue is an empty slice.
 func (db *DB) Queue(ctx context.Context) ([]*QueueItem, error) {
-	rows, err := db.read.QueryContext(ctx, `
+	rows, err := db.rd.QueryContext(ctx, `
 		SELECT h.id, h.conversation_id, h.reason, h.priority, h.state, h.owner_id, h.owner_name, h.topic_id,
 			h.created_at, h.assigned_at, h.first_reply_at, h.closed_at, h.last_notice_at, h.reminded_at, h.last_admin_at, COALESCE(h.rating, 0),
 			c.id, c.platform, c.chat_id, c.user_id, c.user_name, c.profile_url, c.state,
@@ -460,7 +460,7 @@ func (db *DB) Queue(ctx context.Context) ([]*QueueItem, error) {
 // DueReminders returns the waiting handoffs queued before since and not
 // reminded since then, oldest first; none is an empty slice.
 func (db *DB) DueReminders(ctx context.Context, since time.Time) ([]*Handoff, error) {
-	return listHandoffs(ctx, db.read, `SELECT `+handoffColumns+` FROM handoffs
+	return listHandoffs(ctx, db.rd, `SELECT `+handoffColumns+` FROM handoffs
 		WHERE state = 'waiting' AND created_at < ?1 AND (reminded_at IS NULL OR reminded_at < ?1)
 		ORDER BY created_at, id`, ts(since))
 }
@@ -468,7 +468,7 @@ func (db *DB) DueReminders(ctx context.Context, since time.Time) ([]*Handoff, er
 // WithoutTopic returns the open handoffs that have no desk topic yet, oldest
 // first; none is an empty slice.
 func (db *DB) WithoutTopic(ctx context.Context) ([]*Handoff, error) {
-	return listHandoffs(ctx, db.read, `SELECT `+handoffColumns+` FROM handoffs
+	return listHandoffs(ctx, db.rd, `SELECT `+handoffColumns+` FROM handoffs
 		WHERE state IN ('waiting', 'assigned') AND topic_id = '' ORDER BY id`)
 }
 
