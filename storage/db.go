@@ -28,6 +28,8 @@ type DB struct {
 	// pool with its own (stmt.go).
 	wstmts stmtCache
 	rd     *reader
+	// group lets concurrent small writes share a commit (group.go).
+	group writeGroup
 
 	// Now returns the current time; tests replace it. It is read once per
 	// transaction.

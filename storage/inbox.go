@@ -23,7 +23,8 @@ type InboxEvent struct {
 // PutInbox stores m (and the platform's raw payload, which may be nil) in the
 // inbox and returns its id. An event already stored under the same platform
 // and event id is not stored again: PutInbox returns the first copy's id and
-// dup true. It returns only after the row is committed.
+// dup true. It returns only after the row is committed; events stored at
+// the same time by other goroutines share the commit.
 func (db *DB) PutInbox(ctx context.Context, m bot.Message, raw []byte) (id int64, dup bool, err error) {
 	if m.Platform == "" || m.EventID == "" {
 		return 0, false, fmt.Errorf("put inbox: message without platform or event id")
@@ -32,7 +33,7 @@ func (db *DB) PutInbox(ctx context.Context, m bot.Message, raw []byte) (id int64
 	if err != nil {
 		return 0, false, fmt.Errorf("put inbox: %w", err)
 	}
-	err = db.Update(ctx, func(tx *Tx) error {
+	err = db.grouped(ctx, func(ctx context.Context, tx *Tx) error {
 		res, err := tx.tx.ExecContext(ctx, `
 			INSERT INTO inbox (platform, event_id, payload, raw, received_at)
 			VALUES (?, ?, ?, ?, ?)

@@ -3,6 +3,8 @@ package storage_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/supportbot/supportbot/bot"
@@ -89,5 +91,50 @@ func TestFailInbox(t *testing.T) {
 	}
 	if err := db.FailInbox(ctx, 42, "x"); !errors.Is(err, storage.ErrNotFound) {
 		t.Fatalf("fail missing: %v", err)
+	}
+}
+
+// TestPutInboxConcurrently: events stored at the same time (sharing
+// commits) are each stored once, each caller gets its own id, duplicates
+// among them are recognised, and every row is readable as soon as its
+// PutInbox returned.
+func TestPutInboxConcurrently(t *testing.T) {
+	db, _ := MustOpenDB(t)
+	ctx := context.Background()
+	const n = 200
+	ids := make([]int64, 2*n)
+	dups := make([]bool, 2*n)
+	errs := make([]error, 2*n)
+	var wg sync.WaitGroup
+	for i := range 2 * n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m := bot.Message{Platform: bot.Telegram, EventID: fmt.Sprint(i % n), ChatID: "5", Kind: bot.KindText, Text: "привет"}
+			ids[i], dups[i], errs[i] = db.PutInbox(ctx, m, nil)
+			if errs[i] == nil {
+				if _, err := db.InboxRaw(ctx, bot.Telegram, m.EventID); err != nil {
+					errs[i] = fmt.Errorf("not readable after PutInbox returned: %w", err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for i := range n {
+		if errs[i] != nil || errs[i+n] != nil {
+			t.Fatalf("event %d: %v, %v", i, errs[i], errs[i+n])
+		}
+		if ids[i] != ids[i+n] || dups[i] == dups[i+n] {
+			t.Fatalf("event %d stored as %d (dup %v) and %d (dup %v)", i, ids[i], dups[i], ids[i+n], dups[i+n])
+		}
+	}
+	if evs, err := db.PendingInbox(ctx, 0, 2*n); err != nil || len(evs) != n {
+		t.Fatalf("%d events stored, want %d (%v)", len(evs), n, err)
+	}
+	// A caller that gave up before storing stores nothing.
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, _, err := db.PutInbox(cctx, bot.Message{Platform: bot.Telegram, EventID: "late", ChatID: "5"}, nil); !errors.Is(err, context.Canceled) {
+		t.Fatalf("put with a canceled context: %v", err)
 	}
 }

@@ -103,9 +103,10 @@ func (db *DB) pendingOutbox(ctx context.Context, index, where string, args []any
 
 // MarkSent records that reply id was delivered as the platform's message
 // sentID. It returns ErrNotFound when there is no such reply and a
-// *StateError (ErrState) when it was already sent or given up.
+// *StateError (ErrState) when it was already sent or given up. Replies
+// marked at the same time by other goroutines share the commit.
 func (db *DB) MarkSent(ctx context.Context, id int64, sentID string) error {
-	return db.Update(ctx, func(tx *Tx) error {
+	return db.grouped(ctx, func(ctx context.Context, tx *Tx) error {
 		return tx.finishReply(ctx, id, `sent_at = ?1, sent_id = ?2, attempts = attempts + 1, error = ''`, "sent", sentID)
 	})
 }
