@@ -187,7 +187,8 @@ func undeliveredReason(err error) string {
 
 // runMaintenance does, until ctx is done, the work no event brings: every
 // maintenanceEvery it returns to the bot the conversations whose VK admin
-// went quiet and reminds the desk of customers waiting too long; as soon as
+// went quiet, reminds the desk of customers waiting too long and deletes
+// outbox and inbox rows older than the retention; as soon as
 // a turn queued or closed a handoff (and every deskEvery in any case, for
 // handoffs closed by another process) it opens and closes desk topics.
 func (r *Router) runMaintenance(ctx, work context.Context) {
@@ -197,6 +198,7 @@ func (r *Router) runMaintenance(ctx, work context.Context) {
 	defer deskTick.Stop()
 	r.releaseQuietAdmins(work)
 	r.deskWork(work, true)
+	r.prune(ctx)
 	for ctx.Err() == nil {
 		// Take the channel before looking at dirty: a turn sets dirty after
 		// its commit and only then wakes the waiters.
@@ -211,10 +213,42 @@ func (r *Router) runMaintenance(ctx, work context.Context) {
 		case <-tick.C:
 			r.releaseQuietAdmins(work)
 			r.deskWork(work, true)
+			r.prune(ctx)
 		case <-deskTick.C:
 			r.deskWork(work, false)
 		case <-changed:
 		}
+	}
+}
+
+// pruneBatch is how many rows of each kind one pruning transaction deletes
+// at most, so it holds the write lock only briefly.
+const pruneBatch = 500
+
+// prune deletes the outbox rows sent or given up and the inbox rows
+// processed more than the retention ago, a batch per transaction, until
+// none is left or ctx is done.
+func (r *Router) prune(ctx context.Context) {
+	if r.retention <= 0 {
+		return
+	}
+	before := r.Now().Add(-r.retention)
+	var outbox, inbox int
+	for ctx.Err() == nil {
+		o, i, err := r.db.Prune(ctx, before, pruneBatch)
+		if err != nil {
+			if ctx.Err() == nil {
+				r.log.Error("router: prune old outbox and inbox rows", "err", err)
+			}
+			return
+		}
+		outbox, inbox = outbox+o, inbox+i
+		if o < pruneBatch && i < pruneBatch {
+			break
+		}
+	}
+	if outbox+inbox > 0 {
+		r.log.Info("router: pruned old rows", "outbox", outbox, "inbox", inbox, "before", before)
 	}
 }
 

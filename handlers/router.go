@@ -40,6 +40,7 @@ type Router struct {
 	maxRetryAge    time.Duration
 	shutdownGrace  time.Duration
 	recoverAttempt int
+	retention      time.Duration
 
 	// dk is the operators' desk's settings and state (desk_*.go).
 	dk deskState
@@ -109,6 +110,12 @@ func WithSendAttempts(n int, maxAge time.Duration) Option {
 	}
 }
 
+// WithRetention sets how long sent (or given-up) replies and processed
+// events are kept in the outbox and the inbox before the maintenance loop
+// deletes them (30 days by default; 0 keeps them forever). The transcript
+// of every conversation is kept whatever this says.
+func WithRetention(d time.Duration) Option { return func(r *Router) { r.retention = max(d, 0) } }
+
 // NewRouter returns a Router on db answering from f. Add channels with
 // AddChannel, then call Run.
 func NewRouter(db *storage.DB, f *faq.FAQ, opts ...Option) *Router {
@@ -125,6 +132,7 @@ func NewRouter(db *storage.DB, f *faq.FAQ, opts ...Option) *Router {
 		maxRetryAge:    24 * time.Hour,
 		shutdownGrace:  5 * time.Second,
 		recoverAttempt: 3,
+		retention:      30 * 24 * time.Hour,
 		wakeIn:         make(chan struct{}, 1),
 		wakeOut:        make(chan struct{}, 1),
 	}

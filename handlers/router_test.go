@@ -947,3 +947,54 @@ func TestShutdownWithSendInFlight(t *testing.T) {
 		t.Fatalf("pending after delivery: %+v", items)
 	}
 }
+
+// TestRetention: the maintenance loop deletes the outbox rows sent and the
+// inbox rows processed more than the retention ago, and keeps the
+// transcript, what is recent and what is still pending.
+func TestRetention(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	expect(t, h.send(h.msg("1", "как вернуть товар")), "14 дней")
+	c1 := h.conversation("1")
+	ms, _ := h.db.Messages(ctx, c1.ID, 10)
+	if len(ms) != 2 || ms[0].InboxID == 0 {
+		t.Fatalf("transcript %+v", ms)
+	}
+	// A reply still pending (no VK channel) for that old event.
+	err := h.db.Update(ctx, func(tx *storage.Tx) error {
+		_, err := tx.AddReply(ctx, c1.ID, ms[0].InboxID, bot.Reply{Platform: bot.VK, ChatID: "9", Text: "pending"})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.clock.Add(29 * 24 * time.Hour)
+	expect(t, h.send(h.msg("2", "как вернуть товар")), "14 дней")
+	h.clock.Add(2 * 24 * time.Hour)
+
+	h.r.prune(ctx)
+	in, out, err := h.db.Rows(ctx)
+	if err != nil || in != 1 || out != 2 {
+		t.Fatalf("after pruning: %d inbox and %d outbox rows (%v), want 1 (the recent event) and 2 (its reply, the pending one)", in, out, err)
+	}
+	if ms, _ := h.db.Messages(ctx, c1.ID, 10); len(ms) != 2 || ms[0].InboxID != 0 || ms[1].Text == "" {
+		t.Fatalf("transcript after pruning: %+v", ms)
+	}
+	if items, _ := h.db.PendingOutbox(ctx, 10); len(items) != 1 || items[0].Reply.Text != "pending" {
+		t.Fatalf("pending after pruning: %+v", items)
+	}
+	// Nothing more to prune: a second run deletes nothing.
+	h.r.prune(ctx)
+	if in2, out2, _ := h.db.Rows(ctx); in2 != in || out2 != out {
+		t.Fatalf("second prune: %d, %d rows", in2, out2)
+	}
+
+	// Retention 0 keeps everything.
+	h0 := newHarness(t, WithRetention(0))
+	expect(t, h0.send(h0.msg("1", "как вернуть товар")), "14 дней")
+	h0.clock.Add(365 * 24 * time.Hour)
+	h0.r.prune(ctx)
+	if in, out, _ := h0.db.Rows(ctx); in != 1 || out != 1 {
+		t.Fatalf("pruned with retention 0: %d, %d rows left", in, out)
+	}
+}
