@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -35,14 +36,40 @@ type tgCall struct {
 	Status int // HTTP status the fake answered
 }
 
-// tgSent is one message the fake accepted (sendMessage).
+// tgSent is one message the fake accepted (sendMessage, or a media method
+// such as sendPhoto).
 type tgSent struct {
-	ChatID    string
-	Text      string // as the bot sent it (HTML)
-	Plain     string // what the customer sees: entities decoded, tags dropped
-	Markup    *tgMarkup
-	MessageID int
-	At        time.Time
+	ChatID     string
+	ThreadID   int    // message_thread_id: the forum topic, 0 outside one
+	Method     string // sendMessage, sendPhoto, sendDocument, …
+	Media      string // the file_id or URL a media method sent
+	Text       string // as the bot sent it (HTML); the caption of media
+	Plain      string // what the customer sees: entities decoded, tags dropped
+	Markup     *tgMarkup
+	MarkupJSON string // reply_markup as the bot sent it
+	MessageID  int
+	At         time.Time
+}
+
+// tgForum is the operators' supergroup the fake knows (getChat,
+// getChatMember, the forum topic methods). The zero value of a field is
+// what a misconfigured group would say.
+type tgForum struct {
+	ChatID          int64
+	Title           string
+	Type            string // "supergroup"; "group" for a basic group
+	IsForum         bool   // Topics turned on
+	BotStatus       string // the bot's chat member status: "administrator", "member", "left", …
+	CanManageTopics bool   // the administrator right
+}
+
+// tgTopic is a forum topic the bot created.
+type tgTopic struct {
+	ThreadID int
+	Name     string
+	Names    []string // every name it had, oldest first
+	Closed   bool
+	Created  time.Time
 }
 
 type tgMarkup struct {
@@ -96,6 +123,9 @@ type tgFake struct {
 	onSend func(s tgSent)
 	// lean: keep neither calls nor sent messages (the benchmark).
 	lean bool
+	// forum is the operators' group, nil when the bot is in none.
+	forum  *tgForum
+	topics map[int]*tgTopic // by message_thread_id
 }
 
 func newTGFake(t testing.TB) *tgFake {
@@ -106,6 +136,7 @@ func newTGFake(t testing.TB) *tgFake {
 		nextMsgID: 500,
 		fail:      map[string][]tgFailure{},
 		blocked:   map[string]bool{},
+		topics:    map[int]*tgTopic{},
 	}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
@@ -298,6 +329,14 @@ func (f *tgFake) serve(w http.ResponseWriter, r *http.Request) {
 		f.getUpdates(w, r, call)
 	case "sendMessage":
 		f.sendMessage(w, call)
+	case "sendPhoto", "sendDocument", "sendVideo", "sendAudio", "sendVoice", "sendAnimation", "sendSticker", "sendVideoNote":
+		f.sendMedia(w, call)
+	case "getChat":
+		f.getChat(w, call)
+	case "getChatMember":
+		f.getChatMember(w, call)
+	case "createForumTopic", "editForumTopic", "closeForumTopic", "reopenForumTopic":
+		f.forumTopic(w, call)
 	case "answerCallbackQuery":
 		if params["callback_query_id"] == "" {
 			f.answer(w, call, 400, tgError(400, "Bad Request: query is too old and response timeout expired or query ID is invalid"))
@@ -528,27 +567,358 @@ func (f *tgFake) sendMessage(w http.ResponseWriter, call *tgCall) {
 		f.answer(w, call, 403, tgError(403, "Forbidden: bot was blocked by the user"))
 		return
 	}
+	thread, status, desc := f.threadLocked(chat, p["message_thread_id"])
+	if status != 0 {
+		f.mu.Unlock()
+		f.answer(w, call, status, tgError(status, desc))
+		return
+	}
 	f.nextMsgID++
-	s := tgSent{ChatID: chat, Text: text, Plain: plain, Markup: markup, MessageID: f.nextMsgID, At: time.Now()}
+	s := tgSent{ChatID: chat, ThreadID: thread, Method: "sendMessage", Text: text, Plain: plain, Markup: markup,
+		MarkupJSON: p["reply_markup"], MessageID: f.nextMsgID, At: time.Now()}
 	if !f.lean {
 		f.sent = append(f.sent, s)
 	}
 	if f.onSend != nil {
 		f.onSend(s)
 	}
+	msg := f.sentMessageLocked(s)
 	f.mu.Unlock()
-	chatID, _ := strconv.ParseInt(chat, 10, 64)
+	msg["text"] = plain
+	f.answer(w, call, 200, tgOK(msg))
+}
+
+// threadLocked checks message_thread_id of a send to chat: in the forum
+// it must be a topic the bot created (Telegram lets an administrator who
+// manages topics write in a closed one); elsewhere it is ignored, as
+// Telegram does in a private chat. A non-zero status is the refusal.
+func (f *tgFake) threadLocked(chat, threadParam string) (thread, status int, desc string) {
+	if threadParam == "" {
+		return 0, 0, ""
+	}
+	n, err := strconv.Atoi(threadParam)
+	if err != nil || n < 0 {
+		return 0, 400, "Bad Request: invalid message_thread_id specified"
+	}
+	if f.forum == nil || chat != strconv.FormatInt(f.forum.ChatID, 10) {
+		return 0, 0, ""
+	}
+	if n != 0 && f.topics[n] == nil {
+		return 0, 400, "Bad Request: message thread not found"
+	}
+	return n, 0, ""
+}
+
+// sentMessageLocked is the Message object Telegram answers for s.
+func (f *tgFake) sentMessageLocked(s tgSent) map[string]any {
+	chatID, _ := strconv.ParseInt(s.ChatID, 10, 64)
 	msg := map[string]any{
 		"message_id": s.MessageID,
 		"from":       map[string]any{"id": tgBotID, "is_bot": true, "first_name": "Листок", "username": tgUsername},
 		"chat":       map[string]any{"id": chatID, "first_name": "Customer", "type": "private"},
 		"date":       time.Now().Unix(),
-		"text":       plain,
 	}
-	if markup != nil {
-		msg["reply_markup"] = json.RawMessage(p["reply_markup"])
+	if fo := f.forum; fo != nil && chatID == fo.ChatID {
+		msg["chat"] = f.forumChatLocked()
+		if s.ThreadID != 0 {
+			msg["message_thread_id"] = s.ThreadID
+			msg["is_topic_message"] = true
+		}
+	}
+	if s.MarkupJSON != "" {
+		msg["reply_markup"] = json.RawMessage(s.MarkupJSON)
+	}
+	return msg
+}
+
+// sendMedia accepts sendPhoto, sendDocument and the other media methods:
+// the file (a file_id or an http(s) URL), an optional caption and
+// keyboard, and message_thread_id.
+func (f *tgFake) sendMedia(w http.ResponseWriter, call *tgCall) {
+	p := call.Params
+	chat := p["chat_id"]
+	field := map[string]string{
+		"sendPhoto": "photo", "sendDocument": "document", "sendVideo": "video", "sendAudio": "audio", "sendVoice": "voice",
+		"sendAnimation": "animation", "sendSticker": "sticker", "sendVideoNote": "video_note",
+	}[call.Method]
+	media := p[field]
+	switch {
+	case chat == "":
+		f.answer(w, call, 400, tgError(400, "Bad Request: chat_id is empty"))
+		return
+	case media == "":
+		f.answer(w, call, 400, tgError(400, "Bad Request: there is no "+field+" in the request"))
+		return
+	}
+	caption := p["caption"]
+	plain := caption
+	if strings.ToLower(p["parse_mode"]) == "html" {
+		var err error
+		if plain, err = parseTelegramHTML(caption); err != nil {
+			f.answer(w, call, 400, tgError(400, "Bad Request: can't parse entities: "+err.Error()))
+			return
+		}
+	}
+	if n := len(utf16.Encode([]rune(plain))); n > 1024 {
+		f.answer(w, call, 400, tgError(400, "Bad Request: message caption is too long"))
+		return
+	}
+	var markup *tgMarkup
+	if rm := p["reply_markup"]; rm != "" {
+		markup = &tgMarkup{}
+		if err := json.Unmarshal([]byte(rm), markup); err != nil {
+			f.answer(w, call, 400, tgError(400, "Bad Request: can't parse reply keyboard markup JSON object"))
+			return
+		}
+	}
+	f.mu.Lock()
+	if f.blocked[chat] {
+		f.mu.Unlock()
+		f.answer(w, call, 403, tgError(403, "Forbidden: bot was blocked by the user"))
+		return
+	}
+	thread, status, desc := f.threadLocked(chat, p["message_thread_id"])
+	if status != 0 {
+		f.mu.Unlock()
+		f.answer(w, call, status, tgError(status, desc))
+		return
+	}
+	f.nextMsgID++
+	s := tgSent{ChatID: chat, ThreadID: thread, Method: call.Method, Media: media, Text: caption, Plain: plain, Markup: markup,
+		MarkupJSON: p["reply_markup"], MessageID: f.nextMsgID, At: time.Now()}
+	if !f.lean {
+		f.sent = append(f.sent, s)
+	}
+	if f.onSend != nil {
+		f.onSend(s)
+	}
+	msg := f.sentMessageLocked(s)
+	f.mu.Unlock()
+	if plain != "" {
+		msg["caption"] = plain
+	}
+	id := "AgACAgIAAxkBAAE" + strconv.Itoa(s.MessageID)
+	switch field {
+	case "photo":
+		msg["photo"] = []map[string]any{{"file_id": id, "file_unique_id": "AQAD" + strconv.Itoa(s.MessageID), "width": 1280, "height": 960, "file_size": 123456}}
+	default:
+		msg[field] = map[string]any{"file_id": id, "file_unique_id": "AgAD" + strconv.Itoa(s.MessageID)}
 	}
 	f.answer(w, call, 200, tgOK(msg))
+}
+
+// ---------------------------------------------------------------------------
+// The operators' forum group.
+
+// setForum makes the bot a member of the group fo (see tgForum).
+func (f *tgFake) setForum(fo tgForum) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if fo.Title == "" {
+		fo.Title = "Листок · операторы"
+	}
+	f.forum = &fo
+}
+
+// forumChatLocked is the group's Chat object, as in its messages.
+func (f *tgFake) forumChatLocked() map[string]any {
+	fo := f.forum
+	c := map[string]any{"id": fo.ChatID, "title": fo.Title, "type": fo.Type}
+	if fo.IsForum {
+		c["is_forum"] = true
+	}
+	return c
+}
+
+// getChat answers the forum group's ChatFullInfo; any other chat is not
+// found (the bot is in no other group).
+func (f *tgFake) getChat(w http.ResponseWriter, call *tgCall) {
+	id, err := strconv.ParseInt(call.Params["chat_id"], 10, 64)
+	f.mu.Lock()
+	fo := f.forum
+	var info map[string]any
+	if fo != nil && err == nil && id == fo.ChatID {
+		info = f.forumChatLocked()
+		info["accent_color_id"] = 3
+		info["max_reaction_count"] = 11
+		info["permissions"] = map[string]any{
+			"can_send_messages": true, "can_send_photos": true, "can_send_documents": true,
+			"can_manage_topics": false, "can_pin_messages": false, "can_invite_users": true,
+		}
+	}
+	f.mu.Unlock()
+	if info == nil {
+		f.answer(w, call, 400, tgError(400, "Bad Request: chat not found"))
+		return
+	}
+	f.answer(w, call, 200, tgOK(info))
+}
+
+// getChatMember answers the bot's membership in the forum group (as
+// tgForum says) and "member" for anyone else.
+func (f *tgFake) getChatMember(w http.ResponseWriter, call *tgCall) {
+	id, err := strconv.ParseInt(call.Params["chat_id"], 10, 64)
+	user, uerr := strconv.ParseInt(call.Params["user_id"], 10, 64)
+	f.mu.Lock()
+	fo := f.forum
+	f.mu.Unlock()
+	if fo == nil || err != nil || id != fo.ChatID {
+		f.answer(w, call, 400, tgError(400, "Bad Request: chat not found"))
+		return
+	}
+	if uerr != nil || user <= 0 {
+		f.answer(w, call, 400, tgError(400, "Bad Request: invalid user_id specified"))
+		return
+	}
+	if user != tgBotID {
+		f.answer(w, call, 200, tgOK(map[string]any{"status": "member", "user": map[string]any{"id": user, "is_bot": false, "first_name": "Участник"}}))
+		return
+	}
+	m := map[string]any{
+		"status": fo.BotStatus,
+		"user":   map[string]any{"id": tgBotID, "is_bot": true, "first_name": "Листок", "username": tgUsername},
+	}
+	if fo.BotStatus == "administrator" {
+		for k, v := range map[string]any{
+			"can_be_edited": false, "is_anonymous": false, "can_manage_chat": true, "can_delete_messages": true,
+			"can_manage_video_chats": false, "can_restrict_members": false, "can_promote_members": false,
+			"can_change_info": false, "can_invite_users": true, "can_post_stories": false, "can_edit_stories": false,
+			"can_delete_stories": false, "can_pin_messages": true, "can_manage_topics": fo.CanManageTopics,
+		} {
+			m[k] = v
+		}
+	}
+	if fo.BotStatus == "restricted" {
+		m["is_member"], m["until_date"] = true, 0
+	}
+	if fo.BotStatus == "kicked" {
+		m["until_date"] = 0
+	}
+	f.answer(w, call, 200, tgOK(m))
+}
+
+// forumTopic does createForumTopic (name 1–128 characters; the thread id
+// is the message_id of the topic's service message), editForumTopic,
+// closeForumTopic and reopenForumTopic, with Telegram's answers: only in
+// the forum, only with the right to manage topics, TOPIC_NOT_MODIFIED for
+// a change that changes nothing.
+func (f *tgFake) forumTopic(w http.ResponseWriter, call *tgCall) {
+	p := call.Params
+	id, err := strconv.ParseInt(p["chat_id"], 10, 64)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	fo := f.forum
+	refuse := func(desc string) {
+		f.answer(w, call, 400, tgError(400, "Bad Request: "+desc))
+	}
+	switch {
+	case fo == nil || err != nil || id != fo.ChatID:
+		refuse("chat not found")
+		return
+	case !fo.IsForum:
+		refuse("the chat is not a forum")
+		return
+	case fo.BotStatus != "administrator" && fo.BotStatus != "creator" || fo.BotStatus == "administrator" && !fo.CanManageTopics:
+		refuse("not enough rights to manage topics")
+		return
+	}
+	if call.Method == "createForumTopic" {
+		name := p["name"]
+		if n := len([]rune(name)); n == 0 || n > 128 {
+			refuse("TOPIC_TITLE_INVALID")
+			return
+		}
+		f.nextMsgID++
+		tp := &tgTopic{ThreadID: f.nextMsgID, Name: name, Names: []string{name}, Created: time.Now()}
+		f.topics[tp.ThreadID] = tp
+		f.changedLocked()
+		f.answer(w, call, 200, tgOK(map[string]any{"message_thread_id": tp.ThreadID, "name": name, "icon_color": 7322096}))
+		return
+	}
+	thread, _ := strconv.Atoi(p["message_thread_id"])
+	tp := f.topics[thread]
+	if tp == nil {
+		refuse("TOPIC_ID_INVALID")
+		return
+	}
+	switch call.Method {
+	case "editForumTopic":
+		name, ok := p["name"]
+		if !ok || name == tp.Name {
+			refuse("TOPIC_NOT_MODIFIED")
+			return
+		}
+		if n := len([]rune(name)); n == 0 || n > 128 {
+			refuse("TOPIC_TITLE_INVALID")
+			return
+		}
+		tp.Name = name
+		tp.Names = append(tp.Names, name)
+	case "closeForumTopic", "reopenForumTopic":
+		closing := call.Method == "closeForumTopic"
+		if tp.Closed == closing {
+			refuse("TOPIC_NOT_MODIFIED")
+			return
+		}
+		tp.Closed = closing
+	}
+	f.changedLocked()
+	f.answer(w, call, 200, tgOK(true))
+}
+
+// forumTopics returns copies of the topics the bot created, oldest first.
+func (f *tgFake) forumTopics() []tgTopic {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []tgTopic
+	for _, tp := range f.topics {
+		c := *tp
+		c.Names = append([]string(nil), tp.Names...)
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ThreadID < out[j].ThreadID })
+	return out
+}
+
+// waitTopics waits until the bot has created at least n topics and returns
+// them.
+func (f *tgFake) waitTopics(n int) []tgTopic {
+	f.t.Helper()
+	var got []tgTopic
+	if !eventually(e2eDeadline, func() bool { got = f.forumTopics(); return len(got) >= n }) {
+		f.t.Fatalf("%d forum topics created, want %d; createForumTopic calls: %v\n400s: %v", len(got), n, f.callsTo("createForumTopic"), f.errors400())
+	}
+	return got
+}
+
+// topicPosts returns what the bot posted in topic thread of chat.
+func (f *tgFake) topicPosts(chatID string, thread int) []tgSent {
+	var out []tgSent
+	for _, s := range f.sentTo(chatID) {
+		if s.ThreadID == thread {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// waitTopicPost waits for a post in topic thread whose text contains want
+// and returns it.
+func (f *tgFake) waitTopicPost(chatID string, thread int, want string) tgSent {
+	f.t.Helper()
+	var found tgSent
+	if !eventually(e2eDeadline, func() bool {
+		for _, s := range f.topicPosts(chatID, thread) {
+			if strings.Contains(s.Plain, want) {
+				found = s
+				return true
+			}
+		}
+		return false
+	}) {
+		f.t.Fatalf("no post containing %q in topic %d; the topic has %q\n400s: %v", want, thread, plains(f.topicPosts(chatID, thread)), f.errors400())
+	}
+	return found
 }
 
 // tgTags are the tags Telegram's HTML parse mode knows.
@@ -668,6 +1038,42 @@ func tgPress(t testing.TB, c tgCustomer, msgID int, data string) func(id int64) 
 			"UpdateID": id, "QueryID": fmt.Sprintf("%d%06d", c.ID, id%1000000), "MessageID": msgID,
 			"Date": time.Now().Unix(), "Customer": c, "Data": data,
 			"BotID": tgBotID, "BotUsername": tgUsername,
+		})
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Updates from the operators' forum group.
+
+// tgTopicText is a message from u in topic thread of the forum group chat
+// (thread 0: the group's General topic, whose messages carry no thread).
+// As Telegram sends it, a topic message "replies" to the topic's service
+// message (forum_topic_created, written by the bot that created it).
+func tgTopicText(t testing.TB, chat int64, thread int, u tgCustomer, text string) func(id int64) []byte {
+	return func(id int64) []byte {
+		return fixture(t, "tg_topic_message", map[string]any{
+			"UpdateID": id, "MessageID": 20000 + id%100000, "ThreadID": thread, "From": u, "ChatID": chat,
+			"Title": "Листок · операторы", "Date": time.Now().Unix(), "TopicDate": time.Now().Add(-time.Minute).Unix(),
+			"TopicName": "обращение", "BotID": tgBotID, "BotUsername": tgUsername, "Text": text,
+			"Command": strings.HasPrefix(text, "/"), "CommandLen": len(utf16.Encode([]rune(strings.Fields(text + " ")[0]))),
+		})
+	}
+}
+
+// tgTopicPress is u pressing the button with data under post, a message the
+// bot posted in a topic of the forum group.
+func tgTopicPress(t testing.TB, post tgSent, u tgCustomer, data string) func(id int64) []byte {
+	return func(id int64) []byte {
+		chat, _ := strconv.ParseInt(post.ChatID, 10, 64)
+		markup := post.MarkupJSON
+		if markup == "" {
+			markup = "null"
+		}
+		return fixture(t, "tg_topic_callback", map[string]any{
+			"UpdateID": id, "QueryID": fmt.Sprintf("%d%06d", u.ID, id%1000000), "From": u, "MessageID": post.MessageID,
+			"ThreadID": post.ThreadID, "ChatID": chat, "Title": "Листок · операторы", "Date": post.At.Unix(),
+			"TopicName": "обращение", "BotID": tgBotID, "BotUsername": tgUsername, "Text": post.Plain,
+			"Markup": markup, "Data": data,
 		})
 	}
 }

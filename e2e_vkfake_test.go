@@ -566,3 +566,16 @@ func vkPress(t testing.TB, user int64, cmid int64, payload, secret string) func(
 		})
 	}
 }
+
+// vkAdminReply is a community admin (user id admin) writing to peer in VK's
+// own community messages screen: VK reports it as message_reply with
+// admin_author_id and random_id 0 (the bot's own messages.send carry no
+// admin_author_id and the random_id the bot chose).
+func vkAdminReply(t testing.TB, peer, admin, cmid int64, text string) func(eventID string) []byte {
+	return func(eventID string) []byte {
+		return fixture(t, "vk_message_reply", map[string]any{
+			"GroupID": vkGroupID, "EventID": eventID, "Date": time.Now().Unix(), "MessageID": cmid + 200000,
+			"ConversationMessageID": cmid, "PeerID": peer, "RandomID": 0, "Text": text, "AdminAuthorID": admin,
+		})
+	}
+}
