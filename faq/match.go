@@ -88,9 +88,13 @@ func NewMatcher(f *FAQ) *Matcher {
 	m.stems = bv.stems
 	var docs [][]weightedDoc
 	var typoWords []string
+	var scripts [3]int
 	seen := map[string]bool{}
 	noteWords := func(ws []word) {
 		for _, w := range ws {
+			if !w.stop {
+				scripts[w.script]++
+			}
 			m.knownSurf[w.surf] = true
 			m.knownStem[w.stem] = true
 			if !w.stop && !seen[w.surf] && w.script != scriptOther {
@@ -147,6 +151,9 @@ func NewMatcher(f *FAQ) *Matcher {
 				}
 			}
 			fs := m.ix.docFeatures(ws, true, nil, nil)
+			m.ix.wordPairs(ws, func(k uint64) {
+				m.ix.pairRecs = append(m.ix.pairRecs, pairRec{k, int32(i)})
+			})
 			if len(fs) > 0 {
 				ds = append(ds, weightedDoc{feats: fs, w: weight, answer: answer})
 			}
@@ -168,9 +175,15 @@ func NewMatcher(f *FAQ) *Matcher {
 	// Typo targets: FAQ words first, then lexicon words not already there.
 	m.typos = newTypoIndex(typoWords)
 	buildIndex(docs, m.ix)
+	m.ix.finishPairs()
+	if tot := scripts[scriptLatin] + scripts[scriptCyrillic]; tot > 0 {
+		for _, sc := range []script{scriptLatin, scriptCyrillic} {
+			m.ix.foreign[sc] = float64(scripts[sc]) < foreignShare*float64(tot)
+		}
+	}
 	m.handoff = newHandoffRules(f.Handoff, m.lex)
 	n := len(m.ids)
-	m.scratch.New = func() any { s := make([]float64, 2*n); return &s }
+	m.scratch.New = func() any { s := make([]float64, 3*n); return &s }
 	return m
 }
 
@@ -352,10 +365,30 @@ func (m *Matcher) scoreQuery(ws []word) ([]candidate, query) {
 			acc[off+int(p.entry)] += q * float64(p.w)
 		}
 	}
+	// Pairs of nearby words the message shares with an entry's phrasings
+	// ("не приходит", "сменить тариф") are surer evidence than the words
+	// apart.
+	np := 0
+	m.ix.wordPairs(ws, func(k uint64) {
+		np++
+		for _, e := range m.ix.pairEntries(k) {
+			acc[2*n+int(e)]++
+		}
+	})
+	// A message whose letters say nothing (its words are all in a script
+	// foreign to the FAQ, or explained by synonym groups) is scored by its
+	// words alone.
+	noGrams := norm[1] == 0
 	top := make([]candidate, 0, 5)
 	for e := 0; e < n; e++ {
 		c := candidate{entry: e, word: acc[e], gram: acc[n+e]}
+		if noGrams {
+			c.gram = c.word
+		}
 		c.score = wordShare*c.word + (1-wordShare)*c.gram
+		if np > 0 {
+			c.score += pairBonus * acc[2*n+e] / float64(np)
+		}
 		if c.score <= 0 || m.smalltalk[e] {
 			continue
 		}
@@ -377,6 +410,13 @@ func (m *Matcher) scoreQuery(ws []word) ([]candidate, query) {
 	m.scratch.Put(sp)
 	return top, q
 }
+
+// pairBonus is what an entry gains when it has every pair of nearby words
+// of the message (wordPairs; its phrasings, keywords or answer). Measured
+// top-1 without and with (0.15): ru-telecom 77.8 → 79.1, food 74.4 → 75.9,
+// furniture 78.1 → 78.8, banking77 72.3 → 75.2, CLINC150 70.8 → 72.0,
+// StackFAQ 86.1 → 86.2.
+const pairBonus = 0.15
 
 // wordShare is the weight of the word space in an entry's score.
 const wordShare = 0.6
@@ -662,6 +702,11 @@ func (m *Matcher) unknownDict(ws []word) (sum float64, n, nondict int) {
 			continue
 		}
 		if _, ok := m.ix.stemID[w.stem]; ok {
+			continue
+		}
+		if m.ix.foreign[w.script] {
+			// An English word in a Russian FAQ is unknown because of its
+			// language, not because it is about something else.
 			continue
 		}
 		if isDictWord(w.surf) {

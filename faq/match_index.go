@@ -56,7 +56,104 @@ type index struct {
 	// unknownIDF is the weight of a feature no entry has.
 	unknownIDF float32
 	n          int
+	// foreign marks the scripts the FAQ's phrasings hardly use (English in
+	// a Russian FAQ): such a word's letters can match nothing, so they are
+	// no evidence either way (foreignShare).
+	foreign [3]bool
+	// pairKeys are the pairs of nearby words (wordPairs) of the entries'
+	// texts, sorted; pairEnt[pairOff[i]:pairOff[i+1]] the entries that
+	// have pairKeys[i]. pairRecs collects them while building.
+	pairKeys []uint64
+	pairOff  []int32
+	pairEnt  []int32
+	pairRecs []pairRec
 }
+
+// pairRec is one entry's pair of nearby words, while building.
+type pairRec struct {
+	key   uint64
+	entry int32
+}
+
+// finishPairs turns the collected pairs into the sorted lists.
+func (ix *index) finishPairs() {
+	recs := ix.pairRecs
+	slices.SortFunc(recs, func(a, b pairRec) int {
+		if a.key != b.key {
+			if a.key < b.key {
+				return -1
+			}
+			return 1
+		}
+		return int(a.entry - b.entry)
+	})
+	for i, r := range recs {
+		if i > 0 && r == recs[i-1] {
+			continue
+		}
+		if len(ix.pairKeys) == 0 || ix.pairKeys[len(ix.pairKeys)-1] != r.key {
+			ix.pairKeys = append(ix.pairKeys, r.key)
+			ix.pairOff = append(ix.pairOff, int32(len(ix.pairEnt)))
+		}
+		ix.pairEnt = append(ix.pairEnt, r.entry)
+	}
+	ix.pairOff = append(ix.pairOff, int32(len(ix.pairEnt)))
+	ix.pairRecs = nil
+}
+
+// pairEntries are the entries that have pair k.
+func (ix *index) pairEntries(k uint64) []int32 {
+	i, ok := slices.BinarySearch(ix.pairKeys, k)
+	if !ok {
+		return nil
+	}
+	return ix.pairEnt[ix.pairOff[i]:ix.pairOff[i+1]]
+}
+
+// negations are the function words that make a pair with the next word:
+// "не работает" and "работает" ask different things.
+var negations = toSet("не нет ни not no dont doesnt didnt cant cannot isnt wont havent hasnt arent")
+
+// pairWindow is how many following content words a word pairs with: word
+// order is free in Russian ("интернет не работает", "не работает интернет").
+const pairWindow = 2
+
+// wordPairs calls f with a key for each pair of nearby words of ws (a
+// content word or negation and one of the next pairWindow content words,
+// order ignored) whose stems the index knows.
+func (ix *index) wordPairs(ws []word, f func(uint64)) {
+	for i := range ws {
+		a := &ws[i]
+		if a.stop && !negations[a.surf] {
+			continue
+		}
+		ia, ok := ix.stemID[a.stem]
+		if !ok {
+			continue
+		}
+		k := 0
+		for j := i + 1; j < len(ws) && k < pairWindow; j++ {
+			b := &ws[j]
+			if b.sent != a.sent {
+				break
+			}
+			if b.stop && !negations[b.surf] {
+				continue
+			}
+			k++
+			ib, ok := ix.stemID[b.stem]
+			if !ok || ib == ia {
+				continue
+			}
+			lo, hi := min(ia, ib), max(ia, ib)
+			f(uint64(lo)<<32 | uint64(hi))
+		}
+	}
+}
+
+// foreignShare: a script whose words are fewer than this share of the
+// content words of the FAQ's phrasings is foreign to the FAQ.
+const foreignShare = 0.15
 
 // bag is a set of feature ids with the words they came from.
 type bag struct {
@@ -92,13 +189,25 @@ func (ix *index) docFeatures(ws []word, create bool, dst []int32, unknown *[2]fl
 			}
 			fs = w.script
 		}
+		// A word the FAQ does not have but whose synonym group it uses
+		// ("refund" in a Russian FAQ with "возврат") is explained by the
+		// group: its own stem and letters are not unknown mass.
+		explained := false
+		if !create {
+			for _, c := range w.concepts {
+				if _, ok := ix.conceptID[c]; ok {
+					explained = true
+					break
+				}
+			}
+		}
 		if id, ok := ix.stemID[w.stem]; ok {
 			add(id)
 		} else if create {
 			id = newFeat(spaceWord, fs)
 			ix.stemID[w.stem] = id
 			add(id)
-		} else if unknown != nil && fs == 0 {
+		} else if unknown != nil && fs == 0 && !explained {
 			unknown[spaceWord] += float64(ix.unknownIDF * ix.unknownIDF)
 		}
 		for _, c := range w.concepts {
@@ -117,7 +226,7 @@ func (ix *index) docFeatures(ws []word, create bool, dst []int32, unknown *[2]fl
 				id = newFeat(spaceGram, fs)
 				ix.gramID[strings.Clone(g)] = id
 				add(id)
-			} else if unknown != nil && fs == 0 {
+			} else if unknown != nil && fs == 0 && !explained && !ix.foreign[w.script] {
 				unknown[spaceGram] += float64(ix.unknownIDF * ix.unknownIDF)
 			}
 		})

@@ -32,6 +32,7 @@ T1 = float(os.environ.get("T1", "0.87"))
 T2 = float(os.environ.get("T2", "0.75"))
 RUW = float(os.environ.get("RUW", "0.7"))
 C = float(os.environ.get("C", "10"))
+EN_WRONG = float(os.environ.get("EN_WRONG", "3.0"))  # most wrong on an English set (gates fitted on all)
 RU_ALL = ["ru-telecom", "food", "furniture"]
 
 rows = list(csv.DictReader(open(sys.argv[1])))
@@ -112,12 +113,13 @@ report("leave-one-set-out (T1=%.2f, T2=%.2f)" % (T1, T2), q1, q2)
 if RU:
     print("held-out Russian brands, mean right/wrong/oos (worst wrong, worst oos) | English sets held out: wrong max")
     best = None
-    for t1 in np.arange(0.5, 0.96, 0.025):
-        for t2 in np.arange(0.3, 0.96, 0.025):
+    for t1 in np.arange(0.5, 0.98, 0.01):
+        for t2 in np.arange(0.3, 0.98, 0.01):
             f = np.array([figures(s, q1, q2, t1, t2) for s in RU])
-            en = [figures(s, q1, q2, t1, t2) for s in S if s not in RU]
+            # English sets as the shipped gates (fitted on all) score them.
+            en = [figures(s, P1, P2, t1, t2) for s in S if s not in RU]
             r, w, o = f.mean(0)
-            if w <= 2.0 and o <= 8.0 and f[:, 1].max() <= 3.0 and f[:, 2].max() <= 10.0 and max([e[1] for e in en] or [0]) <= 4.0:
+            if w <= 2.0 and o <= 8.0 and f[:, 1].max() <= 3.0 and f[:, 2].max() <= 10.0 and max([e[1] for e in en] or [0]) <= EN_WRONG:
                 if best is None or r > best[0]:
                     best = (r, w, o, t1, t2, f[:, 1].max(), f[:, 2].max(), max(e[1] for e in en) if en else 0)
     if best:
@@ -125,3 +127,13 @@ if RU:
             best[3], best[4], best[0], best[1], best[2], best[5], best[6], best[7]))
         report("leave-one-set-out at the best thresholds", q1, q2, best[3], best[4])
         report("pooled at the best thresholds", P1, P2, best[3], best[4])
+if RU:
+    # A steadier comparison of two versions than one best point: the most
+    # held-out right at several caps of mean wrong (out of scope ≤ 8% mean).
+    out = []
+    grid1, grid2 = np.arange(0.5, 0.98, 0.01), np.arange(0.3, 0.98, 0.01)
+    F = {(t1, t2): np.array([figures(s, q1, q2, t1, t2) for s in RU]).mean(0) for t1 in grid1 for t2 in grid2}
+    for cap in (1.5, 2.0, 2.5):
+        ok = [f[0] for f in F.values() if f[1] <= cap and f[2] <= 8.0]
+        out.append("w<=%.1f: %.1f" % (cap, max(ok) if ok else 0))
+    print("held-out curve (oos<=8): " + "  ".join(out))
