@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -31,7 +32,7 @@ func TestQueueListAndClose(t *testing.T) {
 		claim string
 	}{{bot.VK, "Ирина К.", 0, ""}, {bot.Telegram, "Олег", 1, ""}, {bot.Telegram, "Анна", 0, "Оля"}} {
 		err := db.Update(ctx, func(tx *storage.Tx) error {
-			c, _, err := tx.UpsertConversation(ctx, who.p, string(rune('a'+i)), storage.Profile{UserName: who.name})
+			c, _, err := tx.UpsertConversation(ctx, string(who.p), string(rune('a'+i)), storage.Profile{UserName: who.name})
 			if err != nil {
 				return err
 			}
@@ -91,12 +92,16 @@ func TestQueueListAndClose(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	c, err := db.ConversationByChat(ctx, bot.VK, "a")
+	c, err := db.ConversationByChat(ctx, string(bot.VK), "a")
 	if err != nil || c.State != storage.StateClosed {
 		t.Fatalf("closed conversation: %+v %v", c, err)
 	}
 	items, err := db.PendingOutbox(ctx, 10)
-	if err != nil || len(items) != 2 || items[0].Reply.Text != faq.DefaultTexts.Closed || items[0].Reply.Platform != bot.VK || items[0].Reply.ChatID != "a" {
+	var first bot.Reply
+	if err == nil && len(items) > 0 {
+		err = json.Unmarshal(items[0].Payload, &first)
+	}
+	if err != nil || len(items) != 2 || first.Text != faq.DefaultTexts.Closed || first.Platform != bot.VK || first.ChatID != "a" {
 		t.Fatalf("outbox after close: %+v %v", items, err)
 	}
 }

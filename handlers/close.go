@@ -63,7 +63,7 @@ func closeHandoffTx(ctx context.Context, tx *storage.Tx, f *faq.FAQ, id, inboxID
 		if msg.text == "" {
 			continue
 		}
-		if _, err := tx.AddReply(ctx, c.ID, inboxID, bot.Reply{Platform: c.Platform, ChatID: c.ChatID, Text: msg.text, Buttons: msg.buttons}); err != nil {
+		if _, err := addReply(ctx, tx, c.ID, inboxID, bot.Reply{Platform: bot.Platform(c.Platform), ChatID: c.ChatID, Text: msg.text, Buttons: msg.buttons}); err != nil {
 			return nil, err
 		}
 		if err := tx.AddMessage(ctx, &storage.Message{ConversationID: c.ID, InboxID: inboxID, Author: storage.AuthorBot, Text: msg.text}); err != nil {

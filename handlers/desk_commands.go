@@ -100,7 +100,7 @@ func (d *deskTurn) post(ctx context.Context, thread, text string, buttons [][]bo
 	if d.conv != nil {
 		convID = d.conv.ID
 	}
-	if _, err := d.tx.AddReply(ctx, convID, d.ev.ID, r); err != nil {
+	if _, err := addReply(ctx, d.tx, convID, d.ev.ID, r); err != nil {
 		return err
 	}
 	d.replies++
@@ -116,8 +116,8 @@ func (d *deskTurn) say(ctx context.Context, text string) error {
 // as an operator, and records it in the transcript.
 func (d *deskTurn) toCustomer(ctx context.Context, text string, att []bot.Attachment, entry string, buttons [][]bot.Button) error {
 	c := d.conv
-	if _, err := d.tx.AddReply(ctx, c.ID, d.ev.ID, bot.Reply{
-		Platform: c.Platform, ChatID: c.ChatID, Text: text, Attachments: att, Buttons: buttons,
+	if _, err := addReply(ctx, d.tx, c.ID, d.ev.ID, bot.Reply{
+		Platform: bot.Platform(c.Platform), ChatID: c.ChatID, Text: text, Attachments: att, Buttons: buttons,
 	}); err != nil {
 		return err
 	}
@@ -128,7 +128,7 @@ func (d *deskTurn) toCustomer(ctx context.Context, text string, att []bot.Attach
 	}
 	if err := d.tx.AddMessage(ctx, &storage.Message{
 		ConversationID: c.ID, InboxID: d.ev.ID, Author: storage.AuthorOperator, AuthorID: d.operatorID(),
-		Kind: kind, Text: text, Attachments: att, EntryID: entry,
+		Kind: string(kind), Text: text, Attachments: attachmentsJSON(att), EntryID: entry,
 	}); err != nil {
 		return err
 	}
@@ -163,10 +163,10 @@ func (d *deskTurn) relay(ctx context.Context) error {
 	}
 	text := strings.TrimSpace(d.m.Text)
 	att := d.m.Attachments
-	if len(att) > 0 && d.conv.Platform != bot.Telegram {
+	if len(att) > 0 && d.conv.Platform != string(bot.Telegram) {
 		// A Telegram file_id means nothing to VK, and the file's download URL
 		// carries the bot token: the file cannot be passed on.
-		if err := d.say(ctx, "⚠️ Файл не отправлен: клиенту в "+platformName(d.conv.Platform)+
+		if err := d.say(ctx, "⚠️ Файл не отправлен: клиенту в "+platformName(bot.Platform(d.conv.Platform))+
 			" нельзя переслать файл из Telegram. Пришлите ссылку или опишите словами."); err != nil {
 			return err
 		}

@@ -535,12 +535,12 @@ func TestNoDeskStillQueues(t *testing.T) {
 
 func TestTopicName(t *testing.T) {
 	long := strings.Repeat("Очень длинное имя ", 20)
-	c := &storage.Conversation{Platform: bot.VK, UserName: long}
+	c := &storage.Conversation{Platform: string(bot.VK), UserName: long}
 	name := topicName(&storage.Handoff{ID: 42, Reason: storage.ReasonAngry}, c)
 	if n := len([]rune(name)); n > maxTopicName {
 		t.Fatalf("%d characters: %q", n, name)
 	}
-	c = &storage.Conversation{Platform: bot.Telegram, UserID: "55"}
+	c = &storage.Conversation{Platform: string(bot.Telegram), UserID: "55"}
 	if got := topicName(&storage.Handoff{ID: 7, Reason: storage.ReasonFailures}, c); got != "#7 · Telegram · id55 · бот не справился" {
 		t.Fatalf("got %q", got)
 	}

@@ -167,7 +167,7 @@ func vkMsg(peer, text string) bot.Message {
 func (h *deskHarness) handoffOf(p bot.Platform, chat string) *storage.Handoff {
 	h.t.Helper()
 	ctx := context.Background()
-	c, err := h.db.ConversationByChat(ctx, p, chat)
+	c, err := h.db.ConversationByChat(ctx, string(p), chat)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -182,7 +182,7 @@ func (h *deskHarness) handoffOf(p bot.Platform, chat string) *storage.Handoff {
 func (h *deskHarness) transcript(p bot.Platform, chat string, author storage.Author) []*storage.Message {
 	h.t.Helper()
 	ctx := context.Background()
-	c, err := h.db.ConversationByChat(ctx, p, chat)
+	c, err := h.db.ConversationByChat(ctx, string(p), chat)
 	if err != nil {
 		h.t.Fatal(err)
 	}

@@ -38,7 +38,7 @@ func (t *turn) fromDesk(ctx context.Context) error {
 // the admin has been quiet for adminQuiet.
 func (t *turn) fromAdmin(ctx context.Context) error {
 	t.decision = "relay"
-	conv, _, err := t.tx.UpsertConversation(ctx, t.m.Platform, t.m.ChatID, storage.Profile{})
+	conv, _, err := t.tx.UpsertConversation(ctx, string(t.m.Platform), t.m.ChatID, storage.Profile{})
 	if err != nil {
 		return err
 	}
@@ -53,7 +53,7 @@ func (t *turn) fromAdmin(ctx context.Context) error {
 	}
 	return t.tx.AddMessage(ctx, &storage.Message{
 		ConversationID: conv.ID, InboxID: t.ev.ID, Author: storage.AuthorAdmin, AuthorID: owner,
-		Kind: bot.KindText, Text: t.m.Text, Attachments: t.m.Attachments,
+		Kind: string(bot.KindText), Text: t.m.Text, Attachments: attachmentsJSON(t.m.Attachments),
 	})
 }
 
@@ -85,7 +85,7 @@ func (t *turn) relayToDesk(ctx context.Context, h *storage.Handoff) error {
 	if t.desk == nil || h.TopicID == "" {
 		return nil
 	}
-	att, missing := deskMedia(t.conv.Platform, t.m.Attachments)
+	att, missing := deskMedia(bot.Platform(t.conv.Platform), t.m.Attachments)
 	text := strings.TrimSpace(t.m.Text)
 	if t.m.Kind == bot.KindButton && text == "" {
 		text = "[кнопка " + t.m.Payload + "]"
@@ -96,7 +96,7 @@ func (t *turn) relayToDesk(ctx context.Context, h *storage.Handoff) error {
 	if text == "" && len(att) == 0 {
 		return nil
 	}
-	_, err := t.tx.AddReply(ctx, t.conv.ID, t.ev.ID, bot.Reply{
+	_, err := addReply(ctx, t.tx, t.conv.ID, t.ev.ID, bot.Reply{
 		Platform: bot.Telegram, ChatID: t.desk.ChatID(), ThreadID: h.TopicID,
 		Text: "👤 " + shortName(t.conv) + ": " + text, Attachments: att,
 	})
@@ -112,7 +112,7 @@ func (t *turn) deskRating(ctx context.Context, h *storage.Handoff, n int) error 
 	if t.desk == nil || h.TopicID == "" {
 		return nil
 	}
-	_, err := t.tx.AddReply(ctx, t.conv.ID, t.ev.ID, bot.Reply{
+	_, err := addReply(ctx, t.tx, t.conv.ID, t.ev.ID, bot.Reply{
 		Platform: bot.Telegram, ChatID: t.desk.ChatID(), ThreadID: h.TopicID,
 		Text: fmt.Sprintf("⭐ Оценка клиента: %d/5", n),
 	})
@@ -145,7 +145,7 @@ func deskMedia(p bot.Platform, as []bot.Attachment) (out []bot.Attachment, missi
 // recipient blocked the bot), telling the operators first: a crash in
 // between repeats the notice rather than loses it, and the notice is in the
 // outbox before the failed reply leaves it.
-func (r *Router) giveUp(ctx context.Context, it *storage.OutboxItem, cause error, blocked bool) error {
+func (r *Router) giveUp(ctx context.Context, it *outItem, cause error, blocked bool) error {
 	if err := r.tellDeskUndelivered(ctx, it, cause); err != nil {
 		return err
 	}
@@ -154,7 +154,7 @@ func (r *Router) giveUp(ctx context.Context, it *storage.OutboxItem, cause error
 
 // tellDeskUndelivered tells the operators, in the conversation's topic, that
 // a reply could not reach the customer.
-func (r *Router) tellDeskUndelivered(ctx context.Context, it *storage.OutboxItem, cause error) error {
+func (r *Router) tellDeskUndelivered(ctx context.Context, it *outItem, cause error) error {
 	desk := r.getDesk()
 	if desk == nil || it.ConversationID == 0 || it.Reply.ChatID == desk.ChatID() {
 		return nil
@@ -168,7 +168,7 @@ func (r *Router) tellDeskUndelivered(ctx context.Context, it *storage.OutboxItem
 		if err != nil || h.TopicID == "" {
 			return nil
 		}
-		_, err = tx.AddReply(ctx, c.ID, 0, bot.Reply{
+		_, err = addReply(ctx, tx, c.ID, 0, bot.Reply{
 			Platform: bot.Telegram, ChatID: desk.ChatID(), ThreadID: h.TopicID,
 			Text: "⚠️ Сообщение не дошло до клиента: " + undeliveredReason(cause),
 		})

@@ -101,7 +101,7 @@ func firstName(name string) string {
 // topicName names the forum topic of handoff h: "#42 · VK · Ирина К. ·
 // просит оператора", at most maxTopicName characters.
 func topicName(h *storage.Handoff, c *storage.Conversation) string {
-	s := fmt.Sprintf("#%d · %s · %s · %s", h.ID, platformName(c.Platform), shortName(c), reasonWords(h.Reason))
+	s := fmt.Sprintf("#%d · %s · %s · %s", h.ID, platformName(bot.Platform(c.Platform)), shortName(c), reasonWords(h.Reason))
 	if h.Reason == storage.ReasonAngry {
 		s = "❗" + s
 	}
@@ -194,10 +194,10 @@ func attachmentWords(as []bot.Attachment) string {
 
 // cardText is the first post of a handoff's topic: who, where, why, the
 // place in the queue, and the transcript so far (ms, oldest first; more is
-// true when older messages were left out).
+// true when older messages were left out, whose attachments must decode).
 func cardText(h *storage.Handoff, c *storage.Conversation, pos int, ms []*storage.Message, more bool, k deskClock) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Обращение #%d · %s\n", h.ID, platformName(c.Platform))
+	fmt.Fprintf(&b, "Обращение #%d · %s\n", h.ID, platformName(bot.Platform(c.Platform)))
 	fmt.Fprintf(&b, "Клиент: %s", fullName(c))
 	if c.UserID != "" {
 		fmt.Fprintf(&b, " (id %s)", c.UserID)
@@ -228,10 +228,11 @@ func cardText(h *storage.Handoff, c *storage.Conversation, pos int, ms []*storag
 	b.WriteString(":\n")
 	for _, m := range ms {
 		text := strings.TrimSpace(m.Text)
-		if m.Kind == bot.KindButton && text == "" {
+		if m.Kind == string(bot.KindButton) && text == "" {
 			text = "[кнопка]"
 		}
-		if a := attachmentWords(m.Attachments); a != "" {
+		as, _ := attachmentsOf(m) // the caller checked that they decode
+		if a := attachmentWords(as); a != "" {
 			text = strings.TrimSpace(a + " " + text)
 		}
 		fmt.Fprintf(&b, "%s %s: %s\n", k.at(m.CreatedAt), authorWords(m), cut(text, cardLine))
@@ -266,7 +267,7 @@ func queueText(items []*storage.QueueItem, now time.Time) string {
 	var waiting, assigned []string
 	for _, it := range items {
 		h, c := it.Handoff, it.Conversation
-		line := fmt.Sprintf("#%d · %s · %s · %s", h.ID, platformName(c.Platform), shortName(c), reasonWords(h.Reason))
+		line := fmt.Sprintf("#%d · %s · %s · %s", h.ID, platformName(bot.Platform(c.Platform)), shortName(c), reasonWords(h.Reason))
 		if h.State == storage.StateWaiting {
 			waiting = append(waiting, fmt.Sprintf("%d. %s · ждёт %s", it.Position, line, waited(now.Sub(h.CreatedAt))))
 		} else {

@@ -158,12 +158,17 @@ func postCard(ctx context.Context, tx *storage.Tx, f *faq.FAQ, deskChat string, 
 	if err != nil {
 		return err
 	}
+	for _, m := range ms {
+		if _, err := attachmentsOf(m); err != nil {
+			return err
+		}
+	}
 	more := len(ms) > cardMessages
 	if more {
 		ms = ms[1:]
 	}
 	text := cardText(h, c, pos, ms, more, newDeskClock(f, tx.Now()))
-	_, err = tx.AddReply(ctx, c.ID, inboxID, bot.Reply{
+	_, err = addReply(ctx, tx, c.ID, inboxID, bot.Reply{
 		Platform: bot.Telegram, ChatID: deskChat, ThreadID: h.TopicID, Text: text, Buttons: cardButtons(h.ID),
 	})
 	return err
@@ -224,7 +229,7 @@ func (r *Router) remindOne(ctx context.Context, tx *storage.Tx, kb *knowledge, d
 	if h.TopicID != "" {
 		text := fmt.Sprintf("⏰ Клиент ждёт ответа уже %s (место в очереди: %d). Ответьте здесь или нажмите «Взять».",
 			waited(now.Sub(h.CreatedAt)), pos)
-		if _, err := tx.AddReply(ctx, c.ID, 0, bot.Reply{Platform: bot.Telegram, ChatID: deskChat, ThreadID: h.TopicID, Text: text}); err != nil {
+		if _, err := addReply(ctx, tx, c.ID, 0, bot.Reply{Platform: bot.Telegram, ChatID: deskChat, ThreadID: h.TopicID, Text: text}); err != nil {
 			return err
 		}
 	}
@@ -247,7 +252,7 @@ func (r *Router) remindOne(ctx context.Context, tx *storage.Tx, kb *knowledge, d
 	if msg == "" {
 		return nil
 	}
-	if _, err := tx.AddReply(ctx, c.ID, 0, bot.Reply{Platform: c.Platform, ChatID: c.ChatID, Text: msg}); err != nil {
+	if _, err := addReply(ctx, tx, c.ID, 0, bot.Reply{Platform: bot.Platform(c.Platform), ChatID: c.ChatID, Text: msg}); err != nil {
 		return err
 	}
 	return tx.AddMessage(ctx, &storage.Message{ConversationID: c.ID, Author: storage.AuthorBot, Text: msg})

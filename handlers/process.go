@@ -27,11 +27,11 @@ func (r *Router) Run(ctx context.Context) error {
 	defer cancelWork()
 
 	var wg sync.WaitGroup
-	queues := make([]chan *storage.InboxEvent, r.workers)
+	queues := make([]chan *event, r.workers)
 	for i := range queues {
-		queues[i] = make(chan *storage.InboxEvent, 64)
+		queues[i] = make(chan *event, 64)
 		wg.Add(1)
-		go func(q chan *storage.InboxEvent) {
+		go func(q chan *event) {
 			defer wg.Done()
 			for ev := range q {
 				if ctx.Err() != nil {
@@ -78,12 +78,12 @@ func (r *Router) Run(ctx context.Context) error {
 
 // dispatch reads new inbox events in id order and hands each to the worker
 // of its conversation until ctx is done.
-func (r *Router) dispatch(ctx context.Context, queues []chan *storage.InboxEvent) {
+func (r *Router) dispatch(ctx context.Context, queues []chan *event) {
 	var last int64
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for {
-		evs, err := r.db.PendingInbox(ctx, last, 256)
+		evs, err := r.pendingInbox(ctx, last, 256)
 		if err != nil && ctx.Err() == nil {
 			r.log.Error("router: read inbox", "err", err)
 		}
@@ -123,7 +123,7 @@ func shard[P ~string](p P, chat, thread string, n int) int {
 // panic or an error that persists marks the event failed so the process
 // keeps serving and does not loop on it. recovered events (left by an
 // earlier run) count an attempt first.
-func (r *Router) processSafe(ctx context.Context, ev *storage.InboxEvent, recovered bool) {
+func (r *Router) processSafe(ctx context.Context, ev *event, recovered bool) {
 	defer r.progress.broadcast()
 	log := r.log.With("event", ev.ID, "platform", ev.Message.Platform, "chat", ev.Message.ChatID)
 	if recovered {
@@ -163,7 +163,7 @@ func (r *Router) processSafe(ctx context.Context, ev *storage.InboxEvent, recove
 }
 
 // processRecover runs process and turns a panic into a failed event.
-func (r *Router) processRecover(ctx context.Context, ev *storage.InboxEvent, log *slog.Logger) (panicked bool, err error) {
+func (r *Router) processRecover(ctx context.Context, ev *event, log *slog.Logger) (panicked bool, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			panicked = true
@@ -179,7 +179,7 @@ func (r *Router) processRecover(ctx context.Context, ev *storage.InboxEvent, log
 
 // process decides what ev means and records everything it leads to in one
 // transaction that also marks it processed.
-func (r *Router) process(ctx context.Context, ev *storage.InboxEvent) error {
+func (r *Router) process(ctx context.Context, ev *event) error {
 	kb := r.kb.Load()
 	var t *turn
 	err := r.db.Update(ctx, func(tx *storage.Tx) error {
@@ -209,13 +209,13 @@ func (r *Router) process(ctx context.Context, ev *storage.InboxEvent) error {
 // failEvent sets ev aside with msg as its error and, in the same
 // transaction, acknowledges it if it is a button press, so the customer's
 // or operator's client does not keep showing the press as pending.
-func (r *Router) failEvent(ctx context.Context, ev *storage.InboxEvent, msg string) error {
+func (r *Router) failEvent(ctx context.Context, ev *event, msg string) error {
 	return r.db.Update(ctx, func(tx *storage.Tx) error {
 		failed, err := tx.FailInbox(ctx, ev.ID, msg)
 		if err != nil || !failed || ev.Message.CallbackID == "" {
 			return err
 		}
-		_, err = tx.AddReply(ctx, 0, ev.ID, ackReply(ev.Message))
+		_, err = addReply(ctx, tx, 0, ev.ID, ackReply(ev.Message))
 		if err == nil {
 			r.wake(r.wakeOut)
 		}

@@ -208,7 +208,11 @@ func (r *Router) Handle(ctx context.Context, m bot.Message) error {
 	if m.Time.IsZero() {
 		m.Time = r.Now()
 	}
-	if _, _, err := r.db.PutInbox(ctx, m, m.Raw); err != nil {
+	in, err := incoming(m)
+	if err == nil {
+		_, _, err = r.db.PutInbox(ctx, in)
+	}
+	if err != nil {
 		return fmt.Errorf("store incoming %s event %s: %w", m.Platform, m.EventID, err)
 	}
 	r.wake(r.wakeIn)
@@ -230,7 +234,7 @@ func (r *Router) wake(ch chan struct{}) {
 func (r *Router) Wait(ctx context.Context) error {
 	for {
 		changed := r.progress.wait()
-		in, out, err := r.db.Backlog(ctx, r.platforms()...)
+		in, out, err := r.db.Backlog(ctx, platformNames(r.platforms())...)
 		if err != nil {
 			return err
 		}

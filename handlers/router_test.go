@@ -169,7 +169,7 @@ func (h *harness) wait() {
 
 func (h *harness) conversation(chat string) *storage.Conversation {
 	h.t.Helper()
-	c, err := h.db.ConversationByChat(context.Background(), bot.Telegram, chat)
+	c, err := h.db.ConversationByChat(context.Background(), string(bot.Telegram), chat)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -581,16 +581,16 @@ func TestRawPayloadInInbox(t *testing.T) {
 	m.EventID = "870211001"
 	m.Raw = []byte(`{"update_id":870211001,"message":{"text":"как вернуть товар"}}`)
 	expect(t, h.send(m), "14 дней")
-	raw, err := h.db.InboxRaw(ctx, bot.Telegram, "870211001")
+	raw, err := h.db.InboxRaw(ctx, string(bot.Telegram), "870211001")
 	if err != nil || string(raw) != string(m.Raw) {
 		t.Fatalf("raw payload %q, %v; want %q", raw, err, m.Raw)
 	}
 	// An event without one (the console's) stores none.
 	expect(t, h.send(h.msg("2", "привет")), "Я бот")
-	if raw, err := h.db.InboxRaw(ctx, bot.Telegram, fmt.Sprint(h.event.Load())); err != nil || len(raw) != 0 {
+	if raw, err := h.db.InboxRaw(ctx, string(bot.Telegram), fmt.Sprint(h.event.Load())); err != nil || len(raw) != 0 {
 		t.Fatalf("raw payload of an event without one: %q, %v", raw, err)
 	}
-	if _, err := h.db.InboxRaw(ctx, bot.VK, "870211001"); !errors.Is(err, storage.ErrNotFound) {
+	if _, err := h.db.InboxRaw(ctx, string(bot.VK), "870211001"); !errors.Is(err, storage.ErrNotFound) {
 		t.Fatalf("raw payload of a missing event: %v", err)
 	}
 }
@@ -620,7 +620,7 @@ func TestSenderRetries(t *testing.T) {
 		return nil
 	}
 	expect(t, h.send(h.msg("1", "как вернуть товар"), h.msg("1", "привет")))
-	items, _ := h.db.PendingOutbox(ctx, 10)
+	items, _ := decodeOutbox(h.db.PendingOutbox(ctx, 10))
 	if len(items) != 2 || items[0].Attempts != 1 || items[0].NextAttemptAt.Before(h.clock.Now().Add(time.Minute)) || items[1].Attempts != 0 {
 		t.Fatalf("after a 429: %+v %+v", items[0], items[1])
 	}
@@ -669,7 +669,7 @@ func TestSenderBlockedAndPermanent(t *testing.T) {
 	if attempts != 1+3 {
 		t.Errorf("%d attempts in all, want 1 blocked + 3 broken", attempts)
 	}
-	if items, _ := h.db.PendingOutbox(ctx, 10); len(items) != 0 {
+	if items, _ := decodeOutbox(h.db.PendingOutbox(ctx, 10)); len(items) != 0 {
 		t.Errorf("still pending: %+v", items)
 	}
 	// A blocked customer who writes again is reachable again.
@@ -727,15 +727,15 @@ func TestRestartPicksUpLeftovers(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Now = func() time.Time { return time.Date(2026, 3, 2, 6, 0, 0, 0, time.UTC) }
-	if _, _, err := db.PutInbox(ctx, bot.Message{Platform: bot.Telegram, EventID: "1", Kind: bot.KindText, ChatID: "1", Text: "как вернуть товар"}, nil); err != nil {
+	if _, _, err := db.PutInbox(ctx, mustIncoming(t, bot.Message{Platform: bot.Telegram, EventID: "1", Kind: bot.KindText, ChatID: "1", Text: "как вернуть товар"})); err != nil {
 		t.Fatal(err)
 	}
 	err = db.Update(ctx, func(tx *storage.Tx) error {
-		c, _, err := tx.UpsertConversation(ctx, bot.Telegram, "2", storage.Profile{})
+		c, _, err := tx.UpsertConversation(ctx, string(bot.Telegram), "2", storage.Profile{})
 		if err != nil {
 			return err
 		}
-		_, err = tx.AddReply(ctx, c.ID, 0, bot.Reply{Platform: bot.Telegram, ChatID: "2", Text: "unsent"})
+		_, err = addReply(ctx, tx, c.ID, 0, bot.Reply{Platform: bot.Telegram, ChatID: "2", Text: "unsent"})
 		return err
 	})
 	if err != nil {
@@ -827,7 +827,7 @@ func TestVKAdminTakeoverAndQuietReturn(t *testing.T) {
 	// An admin answers in VK's own screen.
 	h.send(bot.Message{Platform: bot.VK, Kind: bot.KindAdminReply, ChatID: "2000000", UserID: "77", UserName: "Админ", Text: "Здравствуйте, это Мария"})
 	expect(t, vk.take())
-	c, err := h.db.ConversationByChat(ctx, bot.VK, "2000000")
+	c, err := h.db.ConversationByChat(ctx, string(bot.VK), "2000000")
 	if err != nil || c.State != storage.StateAssigned || c.UserName != "Ирина К." {
 		t.Fatalf("after the admin's reply: %+v %v", c, err)
 	}
@@ -838,12 +838,12 @@ func TestVKAdminTakeoverAndQuietReturn(t *testing.T) {
 	h.send(bot.Message{Platform: bot.VK, Kind: bot.KindAdminReply, ChatID: "2000000", UserID: "77", Text: "Сейчас посмотрю"})
 	h.clock.Add(20 * time.Minute)
 	h.r.releaseQuietAdmins(ctx)
-	if c, _ := h.db.ConversationByChat(ctx, bot.VK, "2000000"); c.State != storage.StateAssigned {
+	if c, _ := h.db.ConversationByChat(ctx, string(bot.VK), "2000000"); c.State != storage.StateAssigned {
 		t.Fatalf("returned to the bot 20 minutes after the admin's last message")
 	}
 	h.clock.Add(11 * time.Minute)
 	h.r.releaseQuietAdmins(ctx)
-	if c, _ := h.db.ConversationByChat(ctx, bot.VK, "2000000"); c.State != storage.StateBot {
+	if c, _ := h.db.ConversationByChat(ctx, string(bot.VK), "2000000"); c.State != storage.StateBot {
 		t.Fatalf("state %s after the quiet period, want bot", c.State)
 	}
 	h.send(customer("как вернуть товар"))
@@ -942,7 +942,7 @@ func TestShutdownWithSendInFlight(t *testing.T) {
 	h2.r.AddChannel(con)
 	h2.wait()
 	expect(t, con.take(), "14 дней")
-	items, _ := h2.db.PendingOutbox(context.Background(), 10)
+	items, _ := decodeOutbox(h2.db.PendingOutbox(context.Background(), 10))
 	if len(items) != 0 {
 		t.Fatalf("pending after delivery: %+v", items)
 	}
@@ -962,7 +962,7 @@ func TestRetention(t *testing.T) {
 	}
 	// A reply still pending (no VK channel) for that old event.
 	err := h.db.Update(ctx, func(tx *storage.Tx) error {
-		_, err := tx.AddReply(ctx, c1.ID, ms[0].InboxID, bot.Reply{Platform: bot.VK, ChatID: "9", Text: "pending"})
+		_, err := addReply(ctx, tx, c1.ID, ms[0].InboxID, bot.Reply{Platform: bot.VK, ChatID: "9", Text: "pending"})
 		return err
 	})
 	if err != nil {
@@ -980,7 +980,7 @@ func TestRetention(t *testing.T) {
 	if ms, _ := h.db.Messages(ctx, c1.ID, 10); len(ms) != 2 || ms[0].InboxID != 0 || ms[1].Text == "" {
 		t.Fatalf("transcript after pruning: %+v", ms)
 	}
-	if items, _ := h.db.PendingOutbox(ctx, 10); len(items) != 1 || items[0].Reply.Text != "pending" {
+	if items, _ := decodeOutbox(h.db.PendingOutbox(ctx, 10)); len(items) != 1 || items[0].Reply.Text != "pending" {
 		t.Fatalf("pending after pruning: %+v", items)
 	}
 	// Nothing more to prune: a second run deletes nothing.
@@ -997,4 +997,14 @@ func TestRetention(t *testing.T) {
 	if in, out, _ := h0.db.Rows(ctx); in != 1 || out != 1 {
 		t.Fatalf("pruned with retention 0: %d, %d rows left", in, out)
 	}
+}
+
+// mustIncoming is m as Handle stores it.
+func mustIncoming(t testing.TB, m bot.Message) storage.Incoming {
+	t.Helper()
+	in, err := incoming(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in
 }

@@ -35,7 +35,7 @@ const (
 func (r *Router) runSender(ctx, work context.Context) {
 	s := &sender{
 		r:      r,
-		queues: map[string][]*storage.OutboxItem{},
+		queues: map[string][]*outItem{},
 		known:  map[int64]bool{},
 		busy:   map[string]bool{},
 		done:   make(chan sendResult, senderParallel),
@@ -74,11 +74,11 @@ func (r *Router) runSender(ctx, work context.Context) {
 // sender is runSender's state; only its loop touches it.
 type sender struct {
 	r      *Router
-	queues map[string][]*storage.OutboxItem // pending replies per chat, in id order
-	known  map[int64]bool                   // ids in queues
-	busy   map[string]bool                  // chats a goroutine is sending to
-	maxID  int64                            // highest id read
-	plats  string                           // the platforms maxID is for
+	queues map[string][]*outItem // pending replies per chat, in id order
+	known  map[int64]bool        // ids in queues
+	busy   map[string]bool       // chats a goroutine is sending to
+	maxID  int64                 // highest id read
+	plats  string                // the platforms maxID is for
 	wg     sync.WaitGroup
 	done   chan sendResult
 }
@@ -107,7 +107,7 @@ func (s *sender) fetch(ctx context.Context) error {
 		return nil
 	}
 	for {
-		items, err := s.r.db.OutboxAfter(ctx, s.maxID, 1000, ps...)
+		items, err := decodeOutbox(s.r.db.OutboxAfter(ctx, s.maxID, 1000, platformNames(ps)...))
 		if err != nil {
 			return err
 		}
@@ -140,7 +140,7 @@ func (s *sender) finish(ctx context.Context, res sendResult) {
 		for _, it := range q {
 			delete(s.known, it.ID)
 		}
-		fresh, err := s.r.db.PendingForChat(ctx, res.p, res.chat)
+		fresh, err := decodeOutbox(s.r.db.PendingForChat(ctx, string(res.p), res.chat))
 		if err != nil {
 			s.r.log.Error("sender: reread a blocked chat", "err", err)
 		}
@@ -211,7 +211,7 @@ func chatKey(rp bot.Reply) string { return string(rp.Platform) + "\x00" + rp.Cha
 
 // sendChat sends one chat's due replies in order and stops at the first
 // that is not done with (the rest wait for it).
-func (r *Router) sendChat(ctx context.Context, rows []*storage.OutboxItem) sendResult {
+func (r *Router) sendChat(ctx context.Context, rows []*outItem) sendResult {
 	res := sendResult{p: rows[0].Reply.Platform, chat: rows[0].Reply.ChatID}
 	for _, it := range rows {
 		finished, blocked := r.sendOne(ctx, it)
@@ -230,7 +230,7 @@ func (r *Router) sendChat(ctx context.Context, rows []*storage.OutboxItem) sendR
 // sendOne makes one attempt at it and records the outcome: finished when it
 // was sent or given up, blocked when the recipient blocked the bot. A retry
 // updates it.Attempts and it.NextAttemptAt.
-func (r *Router) sendOne(ctx context.Context, it *storage.OutboxItem) (finished, blocked bool) {
+func (r *Router) sendOne(ctx context.Context, it *outItem) (finished, blocked bool) {
 	p := it.Reply.Platform
 	ch := r.channel(p)
 	if ch == nil {

@@ -26,7 +26,7 @@ type turn struct {
 	r    *Router
 	tx   *storage.Tx
 	kb   *knowledge
-	ev   *storage.InboxEvent
+	ev   *event
 	m    bot.Message
 	desk Desk
 
@@ -70,7 +70,7 @@ func (t *turn) texts() faq.Texts { return t.kb.f.TextsFor(t.lang) }
 // fromCustomer is the customer flow.
 func (t *turn) fromCustomer(ctx context.Context) error {
 	var err error
-	t.conv, t.created, err = t.tx.UpsertConversation(ctx, t.m.Platform, t.m.ChatID,
+	t.conv, t.created, err = t.tx.UpsertConversation(ctx, string(t.m.Platform), t.m.ChatID,
 		storage.Profile{UserID: t.m.UserID, UserName: t.m.UserName, ProfileURL: t.m.ProfileURL})
 	if err != nil {
 		return err
@@ -348,9 +348,9 @@ func (t *turn) customerMessage(ctx context.Context, action, entry string, score 
 		InboxID:        t.ev.ID,
 		Author:         storage.AuthorCustomer,
 		AuthorID:       t.m.UserID,
-		Kind:           t.m.Kind,
+		Kind:           string(t.m.Kind),
 		Text:           text,
-		Attachments:    t.m.Attachments,
+		Attachments:    attachmentsJSON(t.m.Attachments),
 		Action:         action,
 		EntryID:        entry,
 		Score:          score,
@@ -373,14 +373,14 @@ func (t *turn) replyAs(ctx context.Context, text, entry string, buttons [][]bot.
 		// bot after writing this message.
 		return nil
 	}
-	r := bot.Reply{Platform: t.conv.Platform, ChatID: t.conv.ChatID, Text: text, Buttons: buttons}
-	if t.m.Platform == t.conv.Platform && t.m.ChatID == t.conv.ChatID {
+	r := bot.Reply{Platform: bot.Platform(t.conv.Platform), ChatID: t.conv.ChatID, Text: text, Buttons: buttons}
+	if string(t.m.Platform) == t.conv.Platform && t.m.ChatID == t.conv.ChatID {
 		r.ThreadID = t.m.ThreadID // a Telegram group with topics
 		if !t.acked && t.m.CallbackID != "" {
 			r.CallbackID, t.acked = t.m.CallbackID, true
 		}
 	}
-	if _, err := t.tx.AddReply(ctx, t.conv.ID, t.ev.ID, r); err != nil {
+	if _, err := addReply(ctx, t.tx, t.conv.ID, t.ev.ID, r); err != nil {
 		return err
 	}
 	t.replies++
@@ -402,7 +402,7 @@ func (t *turn) ack(ctx context.Context) error {
 	if t.conv != nil {
 		convID = t.conv.ID
 	}
-	if _, err := t.tx.AddReply(ctx, convID, t.ev.ID, ackReply(t.m)); err != nil {
+	if _, err := addReply(ctx, t.tx, convID, t.ev.ID, ackReply(t.m)); err != nil {
 		return err
 	}
 	t.acked = true
@@ -413,7 +413,7 @@ func (t *turn) ack(ctx context.Context) error {
 // toBlocked reports whether the turn's event came from a customer who has
 // blocked the bot since they wrote it: nothing is sent back to them.
 func (t *turn) toBlocked() bool {
-	return t.conv != nil && t.conv.Blocked && t.conv.Platform == t.m.Platform && t.conv.ChatID == t.m.ChatID
+	return t.conv != nil && t.conv.Blocked && t.conv.Platform == string(t.m.Platform) && t.conv.ChatID == t.m.ChatID
 }
 
 // ackReply is the reply that only acknowledges button press m.

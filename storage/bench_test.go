@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/supportbot/supportbot/bot"
 	"github.com/supportbot/supportbot/storage"
 )
 
@@ -18,7 +17,7 @@ func fillQueue(tb testing.TB, db *storage.DB, prefix string, n int) []int64 {
 	for start := 0; start < n; start += 1000 {
 		err := db.Update(ctx, func(tx *storage.Tx) error {
 			for i := start; i < start+1000 && i < n; i++ {
-				c, _, err := tx.UpsertConversation(ctx, bot.Telegram, fmt.Sprintf("%s%d", prefix, i), storage.Profile{UserName: "Клиент"})
+				c, _, err := tx.UpsertConversation(ctx, "telegram", fmt.Sprintf("%s%d", prefix, i), storage.Profile{UserName: "Клиент"})
 				if err != nil {
 					return err
 				}
@@ -92,8 +91,8 @@ func BenchmarkPutInbox(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		m := bot.Message{Platform: bot.Telegram, EventID: fmt.Sprint(i), ChatID: "1", Kind: bot.KindText, Text: "где мой заказ"}
-		if _, _, err := db.PutInbox(ctx, m, nil); err != nil {
+		m := testMsg{Platform: "telegram", EventID: fmt.Sprint(i), ChatID: "1", Kind: "text", Text: "где мой заказ"}
+		if _, _, err := db.PutInbox(ctx, incoming(b, m, nil)); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	"github.com/supportbot/supportbot/bot"
 )
 
 // State is where a conversation (or a handoff) is in its life.
@@ -25,8 +23,9 @@ const (
 
 // Conversation is one customer chat on one platform.
 type Conversation struct {
-	ID         int64
-	Platform   bot.Platform
+	ID int64
+	// Platform names the messenger ("telegram", "vk", "console").
+	Platform   string
 	ChatID     string
 	UserID     string
 	UserName   string
@@ -71,15 +70,15 @@ func scanConversation(row interface{ Scan(...any) error }) (*Conversation, error
 // UpsertConversation returns the conversation of chatID on platform p,
 // creating it (in state bot) if there is none, and updates its profile from
 // the non-empty fields of who. created says whether it was new.
-func (tx *Tx) UpsertConversation(ctx context.Context, p bot.Platform, chatID string, who Profile) (c *Conversation, created bool, err error) {
+func (tx *Tx) UpsertConversation(ctx context.Context, p, chatID string, who Profile) (c *Conversation, created bool, err error) {
 	c, err = scanConversation(tx.tx.QueryRowContext(ctx,
-		`SELECT `+conversationColumns+` FROM conversations WHERE platform = ? AND chat_id = ?`, string(p), chatID))
+		`SELECT `+conversationColumns+` FROM conversations WHERE platform = ? AND chat_id = ?`, p, chatID))
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		res, err := tx.tx.ExecContext(ctx, `
 			INSERT INTO conversations (platform, chat_id, user_id, user_name, profile_url, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			string(p), chatID, who.UserID, who.UserName, who.ProfileURL, ts(tx.now), ts(tx.now))
+			p, chatID, who.UserID, who.UserName, who.ProfileURL, ts(tx.now), ts(tx.now))
 		if err != nil {
 			return nil, false, fmt.Errorf("create conversation: %w", err)
 		}
@@ -121,9 +120,9 @@ func (db *DB) Conversation(ctx context.Context, id int64) (*Conversation, error)
 
 // ConversationByChat returns the conversation of chatID on platform p, or
 // ErrNotFound.
-func (db *DB) ConversationByChat(ctx context.Context, p bot.Platform, chatID string) (*Conversation, error) {
+func (db *DB) ConversationByChat(ctx context.Context, p, chatID string) (*Conversation, error) {
 	c, err := scanConversation(db.rd.QueryRowContext(ctx,
-		`SELECT `+conversationColumns+` FROM conversations WHERE platform = ? AND chat_id = ?`, string(p), chatID))
+		`SELECT `+conversationColumns+` FROM conversations WHERE platform = ? AND chat_id = ?`, p, chatID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("conversation %s/%s: %w", p, chatID, ErrNotFound)
 	}
@@ -198,9 +197,9 @@ func (db *DB) SetBanned(ctx context.Context, id int64, banned bool) error {
 // SetBlocked marks (or unmarks) the customer of chatID on p as having blocked
 // the bot, as of now. It returns ErrNotFound when there is no such
 // conversation.
-func (tx *Tx) SetBlocked(ctx context.Context, p bot.Platform, chatID string, blocked bool) error {
+func (tx *Tx) SetBlocked(ctx context.Context, p, chatID string, blocked bool) error {
 	res, err := tx.tx.ExecContext(ctx, `UPDATE conversations SET blocked = ?, blocked_at = ?, updated_at = ? WHERE platform = ? AND chat_id = ?`,
-		blocked, blockedAt(blocked, tx.now), ts(tx.now), string(p), chatID)
+		blocked, blockedAt(blocked, tx.now), ts(tx.now), p, chatID)
 	if err != nil {
 		return fmt.Errorf("set blocked: %w", err)
 	}

@@ -3,42 +3,60 @@ package storage
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
-
-	"github.com/supportbot/supportbot/bot"
 )
 
 // InboxEvent is one stored platform event.
 type InboxEvent struct {
-	ID         int64
-	Message    bot.Message
+	ID int64
+	// Platform and EventID identify the event (see Incoming).
+	Platform string
+	EventID  string
+	// Payload is the encoding of the event the caller gave to PutInbox.
+	Payload    []byte
 	ReceivedAt time.Time
 	// Attempts counts how many times processing was started after a restart
 	// found the event unprocessed (see StartAttempt).
 	Attempts int
 }
 
-// PutInbox stores m (and the platform's raw payload, which may be nil) in the
-// inbox and returns its id. An event already stored under the same platform
-// and event id is not stored again: PutInbox returns the first copy's id and
-// dup true. It returns only after the row is committed; events stored at
-// the same time by other goroutines share the commit.
-func (db *DB) PutInbox(ctx context.Context, m bot.Message, raw []byte) (id int64, dup bool, err error) {
-	if m.Platform == "" || m.EventID == "" {
-		return 0, false, fmt.Errorf("put inbox: message without platform or event id")
+// Incoming is an event to store in the inbox. Platform and EventID identify
+// it (the inbox deduplicates on the pair); Payload is the caller's encoding
+// of the event (JSON), returned as is by PendingInbox; Raw is the
+// platform's own payload, kept for audit and replay, and may be nil.
+type Incoming struct {
+	Platform string
+	EventID  string
+	Payload  []byte
+	Raw      []byte
+}
+
+const insertInbox = `
+	INSERT INTO inbox (platform, event_id, payload, raw, received_at)
+	VALUES (?, ?, ?, ?, ?)
+	ON CONFLICT (platform, event_id) DO NOTHING`
+
+func (e *Incoming) check() error {
+	if e.Platform == "" || e.EventID == "" {
+		return errors.New("event without platform or event id")
 	}
-	payload, err := json.Marshal(m)
-	if err != nil {
+	return nil
+}
+
+// PutInbox stores e in the inbox and returns its id. An event already
+// stored under the same platform and event id is not stored again: PutInbox
+// returns the first copy's id and dup true. It returns only after the row is
+// committed; events stored at the same time by other goroutines share the
+// commit.
+func (db *DB) PutInbox(ctx context.Context, e Incoming) (id int64, dup bool, err error) {
+	if err := e.check(); err != nil {
 		return 0, false, fmt.Errorf("put inbox: %w", err)
 	}
 	err = db.grouped(ctx, func(ctx context.Context, tx *Tx) error {
-		res, err := tx.tx.ExecContext(ctx, `
-			INSERT INTO inbox (platform, event_id, payload, raw, received_at)
-			VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (platform, event_id) DO NOTHING`,
-			string(m.Platform), m.EventID, string(payload), string(raw), ts(tx.now))
+		res, err := tx.tx.ExecContext(ctx, insertInbox,
+			e.Platform, e.EventID, string(e.Payload), string(e.Raw), ts(tx.now))
 		if err != nil {
 			return err
 		}
@@ -48,7 +66,7 @@ func (db *DB) PutInbox(ctx context.Context, m bot.Message, raw []byte) (id int64
 		}
 		dup = true
 		return tx.tx.QueryRowContext(ctx, `SELECT id FROM inbox WHERE platform = ? AND event_id = ?`,
-			string(m.Platform), m.EventID).Scan(&id)
+			e.Platform, e.EventID).Scan(&id)
 	})
 	if err != nil {
 		return 0, false, fmt.Errorf("put inbox: %w", err)
@@ -58,9 +76,9 @@ func (db *DB) PutInbox(ctx context.Context, m bot.Message, raw []byte) (id int64
 
 // InboxRaw returns the platform's raw payload stored with event eventID of
 // platform p (empty when the adapter gave none), or ErrNotFound.
-func (db *DB) InboxRaw(ctx context.Context, p bot.Platform, eventID string) ([]byte, error) {
+func (db *DB) InboxRaw(ctx context.Context, p, eventID string) ([]byte, error) {
 	var raw string
-	err := db.rd.QueryRowContext(ctx, `SELECT raw FROM inbox WHERE platform = ? AND event_id = ?`, string(p), eventID).Scan(&raw)
+	err := db.rd.QueryRowContext(ctx, `SELECT raw FROM inbox WHERE platform = ? AND event_id = ?`, p, eventID).Scan(&raw)
 	if err == sql.ErrNoRows {
 		return nil, fmt.Errorf("inbox %s/%s: %w", p, eventID, ErrNotFound)
 	}
@@ -74,7 +92,7 @@ func (db *DB) InboxRaw(ctx context.Context, p bot.Platform, eventID string) ([]b
 // afterID, oldest first; none is an empty slice.
 func (db *DB) PendingInbox(ctx context.Context, afterID int64, limit int) ([]*InboxEvent, error) {
 	rows, err := db.rd.QueryContext(ctx, `
-		SELECT id, payload, received_at, attempts FROM inbox
+		SELECT id, platform, event_id, payload, received_at, attempts FROM inbox
 		WHERE processed_at IS NULL AND id > ?
 		ORDER BY id LIMIT ?`, afterID, limit)
 	if err != nil {
@@ -83,15 +101,9 @@ func (db *DB) PendingInbox(ctx context.Context, afterID int64, limit int) ([]*In
 	defer rows.Close()
 	var out []*InboxEvent
 	for rows.Next() {
-		var (
-			e       InboxEvent
-			payload string
-		)
-		if err := rows.Scan(&e.ID, &payload, tm(&e.ReceivedAt), &e.Attempts); err != nil {
+		var e InboxEvent
+		if err := rows.Scan(&e.ID, &e.Platform, &e.EventID, &e.Payload, tm(&e.ReceivedAt), &e.Attempts); err != nil {
 			return nil, fmt.Errorf("pending inbox: %w", err)
-		}
-		if err := json.Unmarshal([]byte(payload), &e.Message); err != nil {
-			return nil, fmt.Errorf("pending inbox: event %d: %w", e.ID, err)
 		}
 		out = append(out, &e)
 	}

@@ -7,32 +7,31 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/supportbot/supportbot/bot"
 	"github.com/supportbot/supportbot/storage"
 )
 
 func TestPutInboxDeduplicates(t *testing.T) {
 	db, _ := MustOpenDB(t)
 	ctx := context.Background()
-	m := bot.Message{Platform: bot.Telegram, EventID: "100", ChatID: "5", Kind: bot.KindText, Text: "привет"}
-	id1, dup, err := db.PutInbox(ctx, m, []byte(`{"update_id":100}`))
+	m := testMsg{Platform: "telegram", EventID: "100", ChatID: "5", Kind: "text", Text: "привет"}
+	id1, dup, err := db.PutInbox(ctx, incoming(t, m, []byte(`{"update_id":100}`)))
 	if err != nil || dup {
 		t.Fatalf("first put: id %d dup %v err %v", id1, dup, err)
 	}
-	id2, dup, err := db.PutInbox(ctx, m, nil)
+	id2, dup, err := db.PutInbox(ctx, incoming(t, m, nil))
 	if err != nil || !dup || id2 != id1 {
 		t.Fatalf("second put: id %d (want %d) dup %v err %v", id2, id1, dup, err)
 	}
 	// The same event id on another platform is another event.
-	m.Platform = bot.VK
-	if _, dup, err := db.PutInbox(ctx, m, nil); err != nil || dup {
+	m.Platform = "vk"
+	if _, dup, err := db.PutInbox(ctx, incoming(t, m, nil)); err != nil || dup {
 		t.Fatalf("vk put: dup %v err %v", dup, err)
 	}
 	evs, err := db.PendingInbox(ctx, 0, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(evs) != 2 || evs[0].Message.Text != "привет" || evs[0].Message.Platform != bot.Telegram {
+	if len(evs) != 2 || message(t, evs[0]).Text != "привет" || message(t, evs[0]).Platform != "telegram" {
 		t.Fatalf("pending = %+v", evs)
 	}
 	if err := db.Update(ctx, func(tx *storage.Tx) error { return tx.MarkProcessed(ctx, id1) }); err != nil {
@@ -47,7 +46,7 @@ func TestPutInboxDeduplicates(t *testing.T) {
 		t.Fatalf("mark missing: %v, want ErrNotFound", err)
 	}
 	evs, _ = db.PendingInbox(ctx, 0, 10)
-	if len(evs) != 1 || evs[0].Message.Platform != bot.VK {
+	if len(evs) != 1 || message(t, evs[0]).Platform != "vk" {
 		t.Fatalf("pending after processing = %+v", evs)
 	}
 }
@@ -55,7 +54,7 @@ func TestPutInboxDeduplicates(t *testing.T) {
 func TestStartAttemptGivesUpOnPoison(t *testing.T) {
 	db, _ := MustOpenDB(t)
 	ctx := context.Background()
-	id, _, err := db.PutInbox(ctx, bot.Message{Platform: bot.Console, EventID: "1", ChatID: "c"}, nil)
+	id, _, err := db.PutInbox(ctx, incoming(t, testMsg{Platform: "console", EventID: "1", ChatID: "c"}, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +81,7 @@ func TestStartAttemptGivesUpOnPoison(t *testing.T) {
 func TestFailInbox(t *testing.T) {
 	db, _ := MustOpenDB(t)
 	ctx := context.Background()
-	id, _, _ := db.PutInbox(ctx, bot.Message{Platform: bot.Console, EventID: "1", ChatID: "c"}, nil)
+	id, _, _ := db.PutInbox(ctx, incoming(t, testMsg{Platform: "console", EventID: "1", ChatID: "c"}, nil))
 	if err := db.FailInbox(ctx, id, "panic: boom"); err != nil {
 		t.Fatal(err)
 	}
@@ -110,10 +109,10 @@ func TestPutInboxConcurrently(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			m := bot.Message{Platform: bot.Telegram, EventID: fmt.Sprint(i % n), ChatID: "5", Kind: bot.KindText, Text: "привет"}
-			ids[i], dups[i], errs[i] = db.PutInbox(ctx, m, nil)
+			m := testMsg{Platform: "telegram", EventID: fmt.Sprint(i % n), ChatID: "5", Kind: "text", Text: "привет"}
+			ids[i], dups[i], errs[i] = db.PutInbox(ctx, incoming(t, m, nil))
 			if errs[i] == nil {
-				if _, err := db.InboxRaw(ctx, bot.Telegram, m.EventID); err != nil {
+				if _, err := db.InboxRaw(ctx, "telegram", m.EventID); err != nil {
 					errs[i] = fmt.Errorf("not readable after PutInbox returned: %w", err)
 				}
 			}
@@ -134,7 +133,7 @@ func TestPutInboxConcurrently(t *testing.T) {
 	// A caller that gave up before storing stores nothing.
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
-	if _, _, err := db.PutInbox(cctx, bot.Message{Platform: bot.Telegram, EventID: "late", ChatID: "5"}, nil); !errors.Is(err, context.Canceled) {
+	if _, _, err := db.PutInbox(cctx, incoming(t, testMsg{Platform: "telegram", EventID: "late", ChatID: "5"}, nil)); !errors.Is(err, context.Canceled) {
 		t.Fatalf("put with a canceled context: %v", err)
 	}
 }

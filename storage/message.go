@@ -2,11 +2,8 @@ package storage
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
-
-	"github.com/supportbot/supportbot/bot"
 )
 
 // Author says who wrote a transcript message.
@@ -26,12 +23,16 @@ type Message struct {
 	ID             int64
 	ConversationID int64
 	// InboxID is the event the message came from or answers; 0 if none.
-	InboxID     int64
-	Author      Author
-	AuthorID    string
-	Kind        bot.Kind
-	Text        string
-	Attachments []bot.Attachment
+	InboxID  int64
+	Author   Author
+	AuthorID string
+	// Kind is what the message carries ("text", "button", "media",
+	// "command", "admin_reply"); AddMessage stores "" as "text".
+	Kind string
+	Text string
+	// Attachments are the message's non-text parts, encoded by the caller
+	// (JSON); "" when there are none.
+	Attachments string
 	// Action is, on customer messages, what the bot did: answer, clarify,
 	// handoff, fallback, smalltalk, relay, media, ignored...
 	Action    string
@@ -43,17 +44,9 @@ type Message struct {
 // AddMessage appends m to its conversation's transcript, setting m.ID and
 // m.CreatedAt. It fails (foreign key) when the conversation does not exist.
 func (tx *Tx) AddMessage(ctx context.Context, m *Message) error {
-	var att string
-	if len(m.Attachments) > 0 {
-		b, err := json.Marshal(m.Attachments)
-		if err != nil {
-			return fmt.Errorf("add message: %w", err)
-		}
-		att = string(b)
-	}
 	kind := m.Kind
 	if kind == "" {
-		kind = bot.KindText
+		kind = "text"
 	}
 	var inbox any
 	if m.InboxID != 0 {
@@ -62,7 +55,7 @@ func (tx *Tx) AddMessage(ctx context.Context, m *Message) error {
 	res, err := tx.tx.ExecContext(ctx, `
 		INSERT INTO messages (conversation_id, inbox_id, author, author_id, kind, text, attachments, action, entry_id, score, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		m.ConversationID, inbox, string(m.Author), m.AuthorID, string(kind), m.Text, att, m.Action, m.EntryID, m.Score, ts(tx.now))
+		m.ConversationID, inbox, string(m.Author), m.AuthorID, kind, m.Text, m.Attachments, m.Action, m.EntryID, m.Score, ts(tx.now))
 	if err != nil {
 		return fmt.Errorf("add message: %w", err)
 	}
@@ -96,18 +89,10 @@ func listMessages(ctx context.Context, q queryer, conversationID int64, limit in
 	defer rows.Close()
 	var out []*Message
 	for rows.Next() {
-		var (
-			m   Message
-			att string
-		)
-		if err := rows.Scan(&m.ID, &m.ConversationID, &m.InboxID, &m.Author, &m.AuthorID, &m.Kind, &m.Text, &att,
+		var m Message
+		if err := rows.Scan(&m.ID, &m.ConversationID, &m.InboxID, &m.Author, &m.AuthorID, &m.Kind, &m.Text, &m.Attachments,
 			&m.Action, &m.EntryID, &m.Score, tm(&m.CreatedAt)); err != nil {
 			return nil, fmt.Errorf("messages: %w", err)
-		}
-		if att != "" {
-			if err := json.Unmarshal([]byte(att), &m.Attachments); err != nil {
-				return nil, fmt.Errorf("messages: message %d attachments: %w", m.ID, err)
-			}
 		}
 		out = append(out, &m)
 	}

@@ -2,13 +2,10 @@ package storage
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/supportbot/supportbot/bot"
 )
 
 // OutboxItem is one reply waiting to be delivered.
@@ -16,26 +13,35 @@ type OutboxItem struct {
 	ID int64
 	// ConversationID is the conversation the reply belongs to; 0 if none.
 	ConversationID int64
-	// Reply is the reply, with Key set to the row id.
-	Reply         bot.Reply
+	// Platform and ChatID are where the reply goes.
+	Platform string
+	ChatID   string
+	// Payload is the encoding of the reply the caller gave to AddReply.
+	Payload       []byte
 	Attempts      int
 	NextAttemptAt time.Time
 	CreatedAt     time.Time
 }
 
-// AddReply puts r in the outbox, due now, for the conversation convID and
-// the inbox event inboxID it answers (either may be 0). It returns the row
-// id, which becomes r.Key when it is sent.
-func (tx *Tx) AddReply(ctx context.Context, convID, inboxID int64, r bot.Reply) (int64, error) {
-	r.Key = ""
-	payload, err := json.Marshal(r)
-	if err != nil {
-		return 0, fmt.Errorf("add reply: %w", err)
-	}
+// Outgoing is a reply to put in the outbox: the conversation and the inbox
+// event it answers (either may be 0), where it goes (Platform, ChatID: the
+// sender keeps the replies to one chat in order), and the caller's encoding
+// of it (JSON), returned as is in OutboxItem.Payload.
+type Outgoing struct {
+	ConversationID int64
+	InboxID        int64
+	Platform       string
+	ChatID         string
+	Payload        []byte
+}
+
+// AddReply puts o in the outbox, due now, and returns the row id (the
+// OutboxItem.ID of the reply).
+func (tx *Tx) AddReply(ctx context.Context, o Outgoing) (int64, error) {
 	res, err := tx.tx.ExecContext(ctx, `
 		INSERT INTO outbox (conversation_id, inbox_id, platform, chat_id, payload, created_at, next_attempt_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		nullID(convID), nullID(inboxID), string(r.Platform), r.ChatID, string(payload), ts(tx.now), ts(tx.now))
+		nullID(o.ConversationID), nullID(o.InboxID), o.Platform, o.ChatID, string(o.Payload), ts(tx.now), ts(tx.now))
 	if err != nil {
 		return 0, fmt.Errorf("add reply: %w", err)
 	}
@@ -52,30 +58,30 @@ func nullID(id int64) any {
 // PendingOutbox returns up to limit replies to the given platforms (all
 // platforms when none is given) neither sent nor given up, oldest first,
 // whether due or not. None is an empty slice.
-func (db *DB) PendingOutbox(ctx context.Context, limit int, platforms ...bot.Platform) ([]*OutboxItem, error) {
+func (db *DB) PendingOutbox(ctx context.Context, limit int, platforms ...string) ([]*OutboxItem, error) {
 	return db.pendingOutbox(ctx, `INDEXED BY outbox_pending`, "", nil, limit, platforms)
 }
 
 // OutboxAfter is PendingOutbox for the replies with an id above afterID: the
 // sender keeps the pending replies in memory and asks only for new ones.
-func (db *DB) OutboxAfter(ctx context.Context, afterID int64, limit int, platforms ...bot.Platform) ([]*OutboxItem, error) {
+func (db *DB) OutboxAfter(ctx context.Context, afterID int64, limit int, platforms ...string) ([]*OutboxItem, error) {
 	return db.pendingOutbox(ctx, "", " AND id > ?", []any{afterID}, limit, platforms)
 }
 
 // PendingForChat returns the pending replies to chatID on p, oldest first.
-func (db *DB) PendingForChat(ctx context.Context, p bot.Platform, chatID string) ([]*OutboxItem, error) {
-	return db.pendingOutbox(ctx, `INDEXED BY outbox_chat_pending`, " AND platform = ? AND chat_id = ?", []any{string(p), chatID}, -1, nil)
+func (db *DB) PendingForChat(ctx context.Context, p, chatID string) ([]*OutboxItem, error) {
+	return db.pendingOutbox(ctx, `INDEXED BY outbox_chat_pending`, " AND platform = ? AND chat_id = ?", []any{p, chatID}, -1, nil)
 }
 
-func (db *DB) pendingOutbox(ctx context.Context, index, where string, args []any, limit int, platforms []bot.Platform) ([]*OutboxItem, error) {
+func (db *DB) pendingOutbox(ctx context.Context, index, where string, args []any, limit int, platforms []string) ([]*OutboxItem, error) {
 	if len(platforms) > 0 {
 		where += " AND platform IN (?" + strings.Repeat(", ?", len(platforms)-1) + ")"
 		for _, p := range platforms {
-			args = append(args, string(p))
+			args = append(args, p)
 		}
 	}
 	rows, err := db.rd.QueryContext(ctx, `
-		SELECT id, COALESCE(conversation_id, 0), payload, attempts, next_attempt_at, created_at
+		SELECT id, COALESCE(conversation_id, 0), platform, chat_id, payload, attempts, next_attempt_at, created_at
 		FROM outbox `+index+`
 		WHERE sent_at IS NULL AND failed_at IS NULL`+where+`
 		ORDER BY id LIMIT ?`, append(args, limit)...)
@@ -85,17 +91,11 @@ func (db *DB) pendingOutbox(ctx context.Context, index, where string, args []any
 	defer rows.Close()
 	var out []*OutboxItem
 	for rows.Next() {
-		var (
-			it      OutboxItem
-			payload string
-		)
-		if err := rows.Scan(&it.ID, &it.ConversationID, &payload, &it.Attempts, tm(&it.NextAttemptAt), tm(&it.CreatedAt)); err != nil {
+		var it OutboxItem
+		if err := rows.Scan(&it.ID, &it.ConversationID, &it.Platform, &it.ChatID, &it.Payload,
+			&it.Attempts, tm(&it.NextAttemptAt), tm(&it.CreatedAt)); err != nil {
 			return nil, fmt.Errorf("pending outbox: %w", err)
 		}
-		if err := json.Unmarshal([]byte(payload), &it.Reply); err != nil {
-			return nil, fmt.Errorf("pending outbox: reply %d: %w", it.ID, err)
-		}
-		it.Reply.Key = strconv.FormatInt(it.ID, 10)
 		out = append(out, &it)
 	}
 	return out, rows.Err()
@@ -176,12 +176,12 @@ func (tx *Tx) finishReply(ctx context.Context, id int64, set, op string, args ..
 // Backlog counts the inbox events not processed yet and the replies to the
 // given platforms (all when none is given) that could be sent now: due, and
 // not held back by an earlier reply to the same chat that waits for a retry.
-func (db *DB) Backlog(ctx context.Context, platforms ...bot.Platform) (inbox, outbox int, err error) {
+func (db *DB) Backlog(ctx context.Context, platforms ...string) (inbox, outbox int, err error) {
 	where, args := "", []any{ts(db.Now())}
 	if len(platforms) > 0 {
 		where = " AND o.platform IN (?" + strings.Repeat(", ?", len(platforms)-1) + ")"
 		for _, p := range platforms {
-			args = append(args, string(p))
+			args = append(args, p)
 		}
 	}
 	err = db.rd.QueryRowContext(ctx, `

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/supportbot/supportbot/bot"
 	"github.com/supportbot/supportbot/storage"
 )
 
@@ -18,7 +17,7 @@ func newConversation(tb testing.TB, db *storage.DB, chat string) *storage.Conver
 	var c *storage.Conversation
 	err := db.Update(context.Background(), func(tx *storage.Tx) error {
 		var err error
-		c, _, err = tx.UpsertConversation(context.Background(), bot.Telegram, chat, storage.Profile{UserID: chat, UserName: "Ирина " + chat})
+		c, _, err = tx.UpsertConversation(context.Background(), "telegram", chat, storage.Profile{UserID: chat, UserName: "Ирина " + chat})
 		return err
 	})
 	if err != nil {
@@ -33,7 +32,7 @@ func TestUpsertConversation(t *testing.T) {
 	var created []bool
 	for _, who := range []storage.Profile{{UserID: "1", UserName: "Ира"}, {UserID: "1"}, {UserName: "Ирина", ProfileURL: "https://t.me/ira"}} {
 		err := db.Update(ctx, func(tx *storage.Tx) error {
-			_, c, err := tx.UpsertConversation(ctx, bot.Telegram, "1", who)
+			_, c, err := tx.UpsertConversation(ctx, "telegram", "1", who)
 			created = append(created, c)
 			return err
 		})
@@ -44,14 +43,14 @@ func TestUpsertConversation(t *testing.T) {
 	if fmt.Sprint(created) != "[true false false]" {
 		t.Errorf("created = %v", created)
 	}
-	c, err := db.ConversationByChat(ctx, bot.Telegram, "1")
+	c, err := db.ConversationByChat(ctx, "telegram", "1")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.UserID != "1" || c.UserName != "Ирина" || c.ProfileURL != "https://t.me/ira" || c.State != storage.StateBot {
 		t.Errorf("conversation = %+v", c)
 	}
-	if _, err := db.ConversationByChat(ctx, bot.VK, "1"); !errors.Is(err, storage.ErrNotFound) {
+	if _, err := db.ConversationByChat(ctx, "vk", "1"); !errors.Is(err, storage.ErrNotFound) {
 		t.Errorf("missing conversation: %v", err)
 	}
 }
@@ -221,7 +220,7 @@ func TestOutboxRetryAndBlock(t *testing.T) {
 	var ids []int64
 	err := db.Update(ctx, func(tx *storage.Tx) error {
 		for _, text := range []string{"a", "b", "c"} {
-			id, err := tx.AddReply(ctx, c.ID, 0, bot.Reply{Platform: bot.Telegram, ChatID: "1", Text: text})
+			id, err := tx.AddReply(ctx, outgoing(t, c.ID, 0, testReply{Platform: "telegram", ChatID: "1", Text: text}))
 			if err != nil {
 				return err
 			}
@@ -233,7 +232,7 @@ func TestOutboxRetryAndBlock(t *testing.T) {
 		t.Fatal(err)
 	}
 	items, err := db.PendingOutbox(ctx, 10)
-	if err != nil || len(items) != 3 || items[0].Reply.Key != fmt.Sprint(ids[0]) || items[0].Reply.Text != "a" {
+	if err != nil || len(items) != 3 || items[0].ID != ids[0] || reply(t, items[0]).Text != "a" {
 		t.Fatalf("pending = %+v, %v", items, err)
 	}
 	if err := db.MarkSent(ctx, ids[0], "m1"); err != nil {
@@ -288,7 +287,7 @@ func TestMessagesTranscript(t *testing.T) {
 		for i := 0; i < 5; i++ {
 			m := &storage.Message{ConversationID: c.ID, Author: storage.AuthorCustomer, Text: fmt.Sprint(i)}
 			if i == 4 {
-				m.Kind, m.Attachments = bot.KindMedia, []bot.Attachment{{Type: "photo", FileID: "f"}}
+				m.Kind, m.Attachments = "media", `[{"type":"photo","file_id":"f"}]`
 			}
 			if err := tx.AddMessage(ctx, m); err != nil {
 				return err
@@ -303,7 +302,7 @@ func TestMessagesTranscript(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ms) != 3 || ms[0].Text != "2" || ms[2].Attachments[0].FileID != "f" || ms[2].Kind != bot.KindMedia || ms[0].CreatedAt.IsZero() {
+	if len(ms) != 3 || ms[0].Text != "2" || ms[2].Attachments != `[{"type":"photo","file_id":"f"}]` || ms[2].Kind != "media" || ms[0].CreatedAt.IsZero() {
 		t.Fatalf("messages = %+v", ms)
 	}
 }
@@ -318,7 +317,7 @@ func TestConcurrentClaims(t *testing.T) {
 	ids := make([]int64, 0, convs)
 	err := db.Update(ctx, func(tx *storage.Tx) error {
 		for i := 0; i < convs; i++ {
-			c, _, err := tx.UpsertConversation(ctx, bot.VK, fmt.Sprint(i), storage.Profile{})
+			c, _, err := tx.UpsertConversation(ctx, "vk", fmt.Sprint(i), storage.Profile{})
 			if err != nil {
 				return err
 			}

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/supportbot/supportbot/bot"
 	"github.com/supportbot/supportbot/storage"
 )
 
@@ -18,7 +17,7 @@ func TestPruneInBatches(t *testing.T) {
 	ctx := context.Background()
 	c := newConversation(t, db, "1")
 	for i := range 5 {
-		id, _, err := db.PutInbox(ctx, bot.Message{Platform: bot.Telegram, EventID: fmt.Sprint(i), ChatID: "1"}, nil)
+		id, _, err := db.PutInbox(ctx, incoming(t, testMsg{Platform: "telegram", EventID: fmt.Sprint(i), ChatID: "1"}, nil))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -27,7 +26,7 @@ func TestPruneInBatches(t *testing.T) {
 			if err := tx.AddMessage(ctx, &storage.Message{ConversationID: c.ID, InboxID: id, Author: storage.AuthorCustomer, Text: "q"}); err != nil {
 				return err
 			}
-			if out, err = tx.AddReply(ctx, c.ID, id, bot.Reply{Platform: bot.Telegram, ChatID: "1", Text: "a"}); err != nil {
+			if out, err = tx.AddReply(ctx, outgoing(t, c.ID, id, testReply{Platform: "telegram", ChatID: "1", Text: "a"})); err != nil {
 				return err
 			}
 			return tx.MarkProcessed(ctx, id)
