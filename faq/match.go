@@ -24,6 +24,8 @@ type Matcher struct {
 	smallVocab map[string]bool
 	topicStems map[string]bool
 	handoff    *handoffRules
+	// brands are the well-known companies the FAQ never names.
+	brands *brandFilter
 	// exact maps a phrasing's words (phrasingKey) to its entry: a message
 	// that is an editor's own phrasing gets that entry, before anything else.
 	exact map[string]int
@@ -182,9 +184,32 @@ func NewMatcher(f *FAQ) *Matcher {
 		}
 	}
 	m.handoff = newHandoffRules(f.Handoff, m.lex)
+	m.brands = newBrandFilter(faqTexts(f))
 	n := len(m.ids)
 	m.scratch.New = func() any { s := make([]float64, 3*n); return &s }
 	return m
+}
+
+// faqTexts are every text of f that may name a company: the FAQ's own
+// name, its partners (a delivery service, a bank for instalments).
+func faqTexts(f *FAQ) []string {
+	var out []string
+	for _, e := range f.Entries {
+		if e == nil {
+			continue
+		}
+		out = append(out, e.Questions...)
+		out = append(out, e.Keywords...)
+		out = append(out, e.Answer, e.AnswerEN, e.Title)
+		for _, b := range e.Buttons {
+			out = append(out, b.Text)
+		}
+	}
+	for _, g := range f.Synonyms {
+		out = append(out, g...)
+	}
+	out = append(out, f.Texts.Greeting, f.TextsEN.Greeting)
+	return out
 }
 
 // candidate is an entry with its score.
@@ -255,14 +280,52 @@ func (m *Matcher) isGreeting(ws []word, i int) bool {
 	return false
 }
 
-// onlySmallTalk reports whether a message has no content beyond small talk.
+// onlySmallTalk reports whether a message has no content beyond small talk:
+// greetings and thanks, or a customer closing the conversation ("спасибо,
+// всё пришло", "ок понял").
 func (m *Matcher) onlySmallTalk(ws []word) bool {
 	for i := range ws {
 		if !ws[i].stop && !m.isGreeting(ws, i) {
-			return false
+			return closing(ws)
 		}
 	}
 	return true
+}
+
+// ackWords say "thanks" or "got it"; closingWords are what a customer adds
+// when all is well ("всё пришло", "заработало", "вопрос снят").
+var (
+	ackWords = toSet(`
+спасибо спасибки благодарю спс пасиб пасибо благодарочка ок окей окей оке ага понял поняла поняли понятно ясно ясненько
+хорошо отлично супер класс здорово чудесно замечательно ладно норм договорились принято
+thanks thank thx ty ok okay kk great perfect awesome cool got understood`)
+	closingWords = toSet(`
+все всё вопрос снят решен решено решился решилось разобрался разобралась разобрались помогли помогло помог помогла
+помощь пришло пришел пришла пришли получил получила получили получилось заработало заработал работает нашел нашла нашлось
+большое огромное очень вам тебе вы ты бот теперь уже всем тогда за и а же вот так
+it all everything works worked solved received arrived got now much lot so you fine good nice`)
+)
+
+// closing reports whether a message only thanks or acknowledges: an ack
+// word, no negation ("спасибо, но не пришло" is a complaint), and every other
+// word an ack, a greeting or a word of a happy ending.
+func closing(ws []word) bool {
+	ack := false
+	for i := range ws {
+		w := &ws[i]
+		switch {
+		case negations[w.orig]:
+			return false
+		case ackWords[w.orig]:
+			ack = true
+		case greetingWords[w.orig] || closingWords[w.orig]:
+		case w.script == scriptOther && !isAllLetters(w.orig) && len(w.orig) <= 4:
+			// an emoji or a stray symbol
+		default:
+			return false
+		}
+	}
+	return ack
 }
 
 // topicWords drops greetings ("добрый день", "hi") from a message.
@@ -522,7 +585,7 @@ func Keywords(text string) []string {
 }
 
 // featureNames name the values of features, for calibration work.
-var featureNames = []string{"s1", "s2", "margin", "word1", "gram1", "cover", "unknown", "ncontent", "ratio", "cover2", "unkdict", "word2", "unkdictn", "nondictn", "near1", "qcover", "near2", "fixedn", "s1rel", "near1rel"}
+var featureNames = []string{"s1", "s2", "margin", "word1", "gram1", "cover", "unknown", "ncontent", "ratio", "cover2", "unkdict", "word2", "unkdictn", "nondictn", "near1", "qcover", "near2", "fixedn", "s1rel", "near1rel", "brand"}
 
 // features describes how well the best candidate fits: scores, margin, how
 // much of the message it covers, how much of the message no entry knows.
@@ -570,6 +633,7 @@ func (m *Matcher) features(ws []word, cands []candidate, q query) []float64 {
 		}
 	}
 	f[18], f[19] = f[0]/m.ix.selfScale, f[14]/m.ix.selfScale
+	f[20] = float64(min(1, m.brands.count(ws)))
 	return f
 }
 

@@ -8,6 +8,7 @@ import (
 // word is one analysed word of a message.
 type word struct {
 	surf     string // folded, layout-repaired, typo-corrected surface form
+	raw      string // folded form as typed (before layout repair)
 	orig     string // folded form as typed (after layout repair)
 	origStem string // stem of orig
 	stem     string
@@ -62,7 +63,7 @@ func analyze(text string, v vocab, lx *lexicon) []word {
 	for _, r := range raw {
 		up := r.letters >= 2 && r.upper == r.letters
 		for _, p := range splitMixed(fold(r.text)) {
-			ws = append(ws, word{surf: p, script: scriptOf(p), sent: r.sent, upper: up})
+			ws = append(ws, word{surf: p, raw: p, script: scriptOf(p), sent: r.sent, upper: up})
 		}
 	}
 	if v == nil || v.repair() {

@@ -185,7 +185,7 @@ func TestEvalSets(t *testing.T) {
 		defer fh.Close()
 		dump = csv.NewWriter(fh)
 		defer dump.Flush()
-		dump.Write(append([]string{"set", "label", "top1ok", "intop3"}, featureNames...))
+		dump.Write(append([]string{"set", "label", "top1ok", "intop3", "lang", "pre", "text"}, featureNames...))
 	}
 	sets := strings.Split(os.Getenv("SUPPORTBOT_EVAL_SETS"), ",")
 	if sets[0] == "" {
@@ -242,7 +242,17 @@ func TestEvalSets(t *testing.T) {
 						in3 = "1"
 					}
 				}
-				row := []string{name, label, ok, in3}
+				// pre: decided before the gates (the FAQ's own phrasing,
+				// handoff, small talk): "ans" answered, "no" not.
+				pre := ""
+				all := analyze(c.text, matcherVocab{m}, m.lex)
+				if _, exact := m.exact[phrasingKey(all)]; exact || d.Action == Handoff || m.onlySmallTalk(all) {
+					pre = "no"
+					if d.Action == Answer {
+						pre = "ans"
+					}
+				}
+				row := []string{name, label, ok, in3, d.Lang, pre, c.text}
 				for _, v := range fv {
 					row = append(row, fmt.Sprintf("%.4f", v))
 				}

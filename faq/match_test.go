@@ -260,3 +260,52 @@ func TestIsDictWord(t *testing.T) {
 		}
 	}
 }
+
+// TestMatchClosingNoSmallTalk: a FAQ without small-talk entries does not
+// answer a customer who only thanks or acknowledges with an entry.
+func TestMatchClosingNoSmallTalk(t *testing.T) {
+	f := &FAQ{Entries: []*Entry{
+		{ID: "order_status", Questions: []string{"Где мой заказ?", "Заказ не пришёл", "Как отследить посылку?"}, Answer: "Статус заказа — в личном кабинете."},
+		{ID: "refund", Questions: []string{"Когда придут деньги за возврат?", "Деньги не пришли"}, Answer: "Деньги приходят за 10 дней."},
+		{ID: "help", Questions: []string{"Помощь с оплатой", "Не проходит оплата"}, Answer: "Попробуйте другую карту."},
+	}}
+	m := NewMatcher(f)
+	for _, text := range []string{"спасибо, всё пришло", "ок понял", "благодарю за помощь", "спс большое, все пришло", "отлично, спасибо 🙏", "thanks, got it"} {
+		if d := m.Match(text); d.Action == Answer {
+			t.Errorf("Match(%q) answered %q", text, d.Entry)
+		}
+	}
+	for _, text := range []string{"спасибо, но деньги не пришли", "ок, а где мой заказ?"} {
+		if d := m.Match(text); d.Action == Fallback && len(d.Candidates) == 0 {
+			t.Errorf("Match(%q) = fallback with no candidates: a question after thanks", text)
+		}
+	}
+}
+
+// TestBrands: the companies a FAQ names are its own or its partners; the
+// others are third parties.
+func TestBrands(t *testing.T) {
+	f := &FAQ{Entries: []*Entry{
+		{ID: "delivery", Questions: []string{"Чем доставляете?"}, Answer: "Доставляем СДЭКом и Почтой России."},
+	}}
+	m := NewMatcher(f)
+	count := func(text string) int { return m.brands.count(analyze(text, matcherVocab{m}, m.lex)) }
+	for text, want := range map[string]int{
+		"курьер сдэк не привез посылку":     0, // a partner
+		"почта россии потеряла посылку":     0,
+		"промокод на озон":                  1,
+		"как заморозить карту сбербанка":    1,
+		"как заблокировать карту Тинькофф":  1,
+		"на wildberries минималка есть?":    1,
+		"часы работы мфц":                   1,
+		"уберите из заказа молоко":          0, // not Uber
+		"где мои сбережения":                0, // not Сбер
+		"ozon и яндекс маркет: где дешевле": 2,
+		"как перенести номер":               0,
+		"":                                  0,
+	} {
+		if got := count(text); got != want {
+			t.Errorf("brands in %q = %d, want %d", text, got, want)
+		}
+	}
+}
