@@ -492,6 +492,7 @@ func (m *Matcher) decide(d Decision, ws []word, cands []candidate, q query) Deci
 	}
 	fv := m.features(ws, cands, q)
 	p, ps := entryModel.prob(fv), scopeModel.prob(fv)
+	answerP, scopeP := thresholds(d.Lang)
 	if p >= answerP && ps < scopeP {
 		ps = max(ps, m.sentenceScope(ws, cands[0].entry))
 	}
@@ -522,6 +523,14 @@ func (m *Matcher) decide(d Decision, ws []word, cands []candidate, q query) Deci
 		d.Candidates = append(d.Candidates, m.ids[c.entry])
 	}
 	return d
+}
+
+// thresholds are answerP and scopeP for a message language.
+func thresholds(lang string) (float64, float64) {
+	if lang == "en" {
+		return answerPEN, scopePEN
+	}
+	return answerP, scopeP
 }
 
 // maxSentences is how many sentences from the end of a message
