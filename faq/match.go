@@ -92,7 +92,9 @@ func NewMatcher(f *FAQ) *Matcher {
 	var typoWords []string
 	var scripts [3]int
 	seen := map[string]bool{}
+	m.brands = newBrandFilter()
 	noteWords := func(ws []word) {
+		m.brands.drop(len(ws), func(i int) string { return ws[i].raw })
 		for _, w := range ws {
 			if !w.stop {
 				scripts[w.script]++
@@ -120,8 +122,10 @@ func NewMatcher(f *FAQ) *Matcher {
 		m.ids = append(m.ids, e.ID)
 		m.smalltalk = append(m.smalltalk, e.SmallTalk)
 		var ds []weightedDoc
-		for _, q := range e.Questions {
-			if k := phrasingKey(analyze(q, bv, m.lex)); k != "" {
+		qws := make([][]word, len(e.Questions))
+		for j, q := range e.Questions {
+			qws[j] = analyze(q, bv, m.lex)
+			if k := phrasingKey(qws[j]); k != "" {
 				if _, dup := m.exact[k]; !dup {
 					m.exact[k] = i
 				}
@@ -129,8 +133,7 @@ func NewMatcher(f *FAQ) *Matcher {
 		}
 		if e.SmallTalk {
 			se := smallEntry{entry: i, stems: map[string]bool{}}
-			for _, q := range e.Questions {
-				ws := analyze(q, bv, m.lex)
+			for _, ws := range qws {
 				noteWords(ws)
 				for _, w := range ws {
 					se.stems[w.stem] = true
@@ -142,8 +145,7 @@ func NewMatcher(f *FAQ) *Matcher {
 			docs = append(docs, nil)
 			continue
 		}
-		addDoc := func(text string, weight float32, answer bool) {
-			ws := analyze(text, bv, m.lex)
+		addDoc := func(ws []word, weight float32, answer bool) {
 			noteWords(ws)
 			if !answer {
 				for _, w := range ws {
@@ -153,24 +155,28 @@ func NewMatcher(f *FAQ) *Matcher {
 				}
 			}
 			fs := m.ix.docFeatures(ws, true, nil, nil)
-			m.ix.wordPairs(ws, func(k uint64) {
+			pws := ws
+			if answer && len(pws) > answerPairWords {
+				pws = pws[:answerPairWords]
+			}
+			m.ix.wordPairs(pws, func(k uint64) {
 				m.ix.pairRecs = append(m.ix.pairRecs, pairRec{k, int32(i)})
 			})
 			if len(fs) > 0 {
 				ds = append(ds, weightedDoc{feats: fs, w: weight, answer: answer})
 			}
 		}
-		for _, q := range e.Questions {
-			addDoc(q, 1, false)
+		for _, ws := range qws {
+			addDoc(ws, 1, false)
 		}
 		for _, k := range e.Keywords {
-			addDoc(k, 1, false)
+			addDoc(analyze(k, bv, m.lex), 1, false)
 		}
 		if e.Answer != "" {
-			addDoc(e.Answer, answerWeight, true)
+			addDoc(analyze(e.Answer, bv, m.lex), answerWeight, true)
 		}
 		if e.AnswerEN != "" {
-			addDoc(e.AnswerEN, answerWeight, true)
+			addDoc(analyze(e.AnswerEN, bv, m.lex), answerWeight, true)
 		}
 		docs = append(docs, ds)
 	}
@@ -178,29 +184,33 @@ func NewMatcher(f *FAQ) *Matcher {
 	m.typos = newTypoIndex(typoWords)
 	buildIndex(docs, m.ix)
 	m.ix.finishPairs()
+	m.ix.seen = nil
 	if tot := scripts[scriptLatin] + scripts[scriptCyrillic]; tot > 0 {
 		for _, sc := range []script{scriptLatin, scriptCyrillic} {
 			m.ix.foreign[sc] = float64(scripts[sc]) < foreignShare*float64(tot)
 		}
 	}
 	m.handoff = newHandoffRules(f.Handoff, m.lex)
-	m.brands = newBrandFilter(faqTexts(f))
+	var bw []string
+	for _, t := range otherTexts(f) {
+		bw = brandWords(t, bw[:0])
+		m.brands.drop(len(bw), func(i int) string { return bw[i] })
+	}
 	n := len(m.ids)
 	m.scratch.New = func() any { s := make([]float64, 3*n); return &s }
 	return m
 }
 
-// faqTexts are every text of f that may name a company: the FAQ's own
-// name, its partners (a delivery service, a bank for instalments).
-func faqTexts(f *FAQ) []string {
+// otherTexts are the texts of f the index does not read that may name a
+// company: the FAQ's own name, its partners (a delivery service, a bank for
+// instalments). Its phrasings, keywords and answers are read as indexed.
+func otherTexts(f *FAQ) []string {
 	var out []string
 	for _, e := range f.Entries {
 		if e == nil {
 			continue
 		}
-		out = append(out, e.Questions...)
-		out = append(out, e.Keywords...)
-		out = append(out, e.Answer, e.AnswerEN, e.Title)
+		out = append(out, e.Title)
 		for _, b := range e.Buttons {
 			out = append(out, b.Text)
 		}
@@ -211,6 +221,11 @@ func faqTexts(f *FAQ) []string {
 	out = append(out, f.Texts.Greeting, f.TextsEN.Greeting)
 	return out
 }
+
+// answerPairWords: an answer's pairs of nearby words come from its first
+// words only (its opening says what it is about; the rest is detail), which
+// keeps NewMatcher within budget.
+const answerPairWords = 40
 
 // candidate is an entry with its score.
 type candidate struct {

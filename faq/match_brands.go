@@ -33,9 +33,20 @@ type brandVariant struct {
 type brandList struct {
 	n      int                // companies
 	exact  map[string][]int32 // first word -> variants
-	prefix map[string][]int32 // first word's prefix -> variants
+	prefix map[string][]int32 // first two letters of a prefix first word -> variants
 	vars   []brandVariant
-	maxPre int // longest prefix, in bytes
+}
+
+// head is the first two runes of w (w when shorter).
+func head(w string) string {
+	n := 0
+	for i := range w {
+		if n == 2 {
+			return w[:i]
+		}
+		n++
+	}
+	return w
 }
 
 var (
@@ -83,8 +94,7 @@ func parseBrands(text string) *brandList {
 			id := int32(len(bl.vars))
 			bl.vars = append(bl.vars, brandVariant{company: bl.n, toks: toks})
 			if t := toks[0]; t.prefix {
-				bl.prefix[t.text] = append(bl.prefix[t.text], id)
-				bl.maxPre = max(bl.maxPre, len(t.text))
+				bl.prefix[head(t.text)] = append(bl.prefix[head(t.text)], id)
 			} else {
 				bl.exact[t.text] = append(bl.exact[t.text], id)
 			}
@@ -114,8 +124,8 @@ func (bl *brandList) scan(n int, at func(int) string, f func(company int)) {
 			if i+len(v.toks) > n {
 				continue
 			}
-			ok := true
-			for k := 1; k < len(v.toks); k++ {
+			ok := v.toks[0].match(at(i))
+			for k := 1; ok && k < len(v.toks); k++ {
 				if !v.toks[k].match(at(i + k)) {
 					ok = false
 					break
@@ -131,19 +141,11 @@ func (bl *brandList) scan(n int, at func(int) string, f func(company int)) {
 		if ids, ok := bl.exact[w]; ok {
 			try(ids, i)
 		}
-		// Every prefix of w (whole runes) that starts a variant.
-		for j := 1; j <= len(w) && j <= bl.maxPre; j++ {
-			if j < len(w) && !isRuneStart(w[j]) {
-				continue
-			}
-			if ids, ok := bl.prefix[w[:j]]; ok {
-				try(ids, i)
-			}
+		if ids, ok := bl.prefix[head(w)]; ok {
+			try(ids, i)
 		}
 	}
 }
-
-func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
 // brandFilter is a matcher's view of the list: the companies its own FAQ
 // does not mention (a shop delivering by СДЭК names СДЭК in its answers).
@@ -152,19 +154,20 @@ type brandFilter struct {
 	other []bool // company -> a third party to this FAQ
 }
 
-// newBrandFilter drops every company that one of texts names.
-func newBrandFilter(texts []string) *brandFilter {
+// newBrandFilter starts with every company a third party.
+func newBrandFilter() *brandFilter {
 	bl := builtinBrands()
 	bf := &brandFilter{list: bl, other: make([]bool, bl.n)}
 	for i := range bf.other {
 		bf.other[i] = true
 	}
-	var words []string
-	for _, t := range texts {
-		words = brandWords(t, words[:0])
-		bl.scan(len(words), func(i int) string { return words[i] }, func(c int) { bf.other[c] = false })
-	}
 	return bf
+}
+
+// drop makes every company named in the n words of one of the FAQ's texts
+// (at(i), folded as typed) its own or a partner.
+func (bf *brandFilter) drop(n int, at func(int) string) {
+	bf.list.scan(n, at, func(c int) { bf.other[c] = false })
 }
 
 // count is how many third parties the words name (as typed: raw).

@@ -82,9 +82,32 @@ func splitRaw(text string) []rawToken {
 			n++
 		}
 	}
-	var out []rawToken
+	out := make([]rawToken, 0, len(text)/6+1)
 	sent := 0
-	isWordRune := func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+	isWordRune := func(r rune) bool {
+		switch {
+		case r < utf8.RuneSelf:
+			return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'
+		case r >= 'А' && r <= 'я' || r == 'ё' || r == 'Ё':
+			return true
+		}
+		return unicode.IsLetter(r) || unicode.IsDigit(r)
+	}
+	isLetter := func(r rune) bool {
+		if r < utf8.RuneSelf || r >= 'А' && r <= 'я' || r == 'ё' || r == 'Ё' {
+			return !('0' <= r && r <= '9')
+		}
+		return unicode.IsLetter(r)
+	}
+	isUpper := func(r rune) bool {
+		switch {
+		case r < utf8.RuneSelf:
+			return 'A' <= r && r <= 'Z'
+		case r >= 'А' && r <= 'я' || r == 'ё' || r == 'Ё':
+			return r <= 'Я' || r == 'Ё'
+		}
+		return unicode.IsUpper(r)
+	}
 	for i := 0; i < len(text); {
 		r, size := utf8.DecodeRuneInString(text[i:])
 		if !isWordRune(r) {
@@ -100,9 +123,9 @@ func splitRaw(text string) []rawToken {
 		for j < len(text) {
 			c, cs := utf8.DecodeRuneInString(text[j:])
 			if isWordRune(c) {
-				if unicode.IsLetter(c) {
+				if isLetter(c) {
 					letters++
-					if unicode.IsUpper(c) {
+					if isUpper(c) {
 						upper++
 					}
 				}
