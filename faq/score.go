@@ -125,8 +125,13 @@ const (
 	// the brands, at most 2% wrong and 7% of out-of-scope messages answered
 	// (at most 3% and 9% on any one: brands.txt was written knowing these
 	// brands' near-misses, so their held-out out-of-scope figure flatters).
+	// scopeP is then raised from the 0.65 that rule gives to 0.75 for margin:
+	// on a fourth brand kept out of all fitting (fitness), 0.65 answered
+	// 11.2% of its out-of-scope messages, over the 10% a brand tolerates;
+	// 0.75 answers 8.8% there and at most 5% on the other three, for about
+	// 2-5 points of right answers.
 	answerP = 0.84
-	scopeP  = 0.65
+	scopeP  = 0.75
 	// answerPEN and scopePEN are the same for a message in English: the
 	// most right answers on banking77, CLINC150 and StackFAQ with at most 3%
 	// wrong on each. Apart, the English cap no longer holds the Russian
