@@ -615,9 +615,6 @@ func TestE2EDeskVKAdminTakeover(t *testing.T) {
 // has been quiet that long is answered by the bot again.
 func TestE2EDeskVKAdminQuietPeriod(t *testing.T) {
 	t.Parallel()
-	t.Skip("known bug: a VK admin's conversation returns to the bot only at the router's 30 s maintenance tick " +
-		"(handlers/desk_relay.go runMaintenance → releaseQuietAdmins), not when the quiet period ends; a customer " +
-		"message that arrives in between is relayed to nobody (whileHandedOff) and never answered")
 	const quiet = 2 * time.Second
 	r := startDesk(t, true, map[string]string{"SUPPORTBOT_VK_QUIET": quiet.String()})
 	const peer = 33001

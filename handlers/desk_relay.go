@@ -273,3 +273,25 @@ func (r *Router) releaseQuietAdmins(ctx context.Context) {
 		}
 	}
 }
+
+// releaseQuietAdmin returns the conversation to the bot when a VK admin took
+// it over and has been quiet for the quiet period, so the customer's message
+// is answered now rather than at the next maintenance tick (which would leave
+// it unanswered: it is recorded as relayed to nobody).
+func (t *turn) releaseQuietAdmin(ctx context.Context) error {
+	if t.r.adminQuiet <= 0 {
+		return nil
+	}
+	h, err := t.tx.Handoff(ctx, t.conv.HandoffID)
+	if err != nil {
+		return err
+	}
+	if h.State != storage.StateAssigned || h.LastAdminAt.IsZero() || t.tx.Now().Sub(h.LastAdminAt) < t.r.adminQuiet {
+		return nil
+	}
+	if _, err := t.tx.Release(ctx, h.ID); err != nil {
+		return err
+	}
+	t.conv.State = storage.StateBot
+	return nil
+}

@@ -91,6 +91,11 @@ func (t *turn) fromCustomer(ctx context.Context) error {
 		t.decision = "ignored"
 		return t.customerMessage(ctx, "ignored", "", 0)
 	}
+	if t.conv.State == storage.StateAssigned {
+		if err := t.releaseQuietAdmin(ctx); err != nil {
+			return err
+		}
+	}
 	switch t.conv.State {
 	case storage.StateWaiting, storage.StateAssigned:
 		return t.whileHandedOff(ctx)
