@@ -126,6 +126,17 @@ type Handler interface {
 	Handle(ctx context.Context, m Message) error
 }
 
+// BatchHandler takes several incoming events at once: an adapter that
+// receives events in batches (Telegram getUpdates, VK long poll) uses it
+// when its Handler implements it. HandleBatch stores every message of ms
+// durably before returning nil, so the adapter confirms the batch to its
+// platform only then. On error none or some of ms may be stored; the caller
+// retries the whole batch and does not confirm it meanwhile (events stored
+// the first time are deduplicated by platform and event id).
+type BatchHandler interface {
+	HandleBatch(ctx context.Context, ms []Message) error
+}
+
 // ErrBlocked reports that the recipient blocked the bot or cannot be written
 // to (Telegram 403, VK error 901): retrying will not help.
 var ErrBlocked = errors.New("recipient blocked the bot")

@@ -219,7 +219,38 @@ func (r *Router) Handle(ctx context.Context, m bot.Message) error {
 	return nil
 }
 
-var _ bot.Handler = (*Router)(nil)
+// HandleBatch stores ms, each with its raw payload, in the inbox in one
+// transaction and returns once they are durable, so the adapter may confirm
+// the whole batch; events stored before (same platform and event id, in an
+// earlier call or earlier in ms) are accepted again and not processed
+// twice. On error nothing of ms is stored. HandleBatch implements
+// bot.BatchHandler.
+func (r *Router) HandleBatch(ctx context.Context, ms []bot.Message) error {
+	ins := make([]storage.Incoming, 0, len(ms))
+	for _, m := range ms {
+		if m.Time.IsZero() {
+			m.Time = r.Now()
+		}
+		in, err := incoming(m)
+		if err != nil {
+			return fmt.Errorf("store incoming %s event %s: %w", m.Platform, m.EventID, err)
+		}
+		ins = append(ins, in)
+	}
+	if len(ins) == 0 {
+		return nil
+	}
+	if _, err := r.db.PutInboxBatch(ctx, ins); err != nil {
+		return fmt.Errorf("store %d incoming events: %w", len(ins), err)
+	}
+	r.wake(r.wakeIn)
+	return nil
+}
+
+var (
+	_ bot.Handler      = (*Router)(nil)
+	_ bot.BatchHandler = (*Router)(nil)
+)
 
 func (r *Router) wake(ch chan struct{}) {
 	select {

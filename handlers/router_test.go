@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -1007,4 +1008,42 @@ func mustIncoming(t testing.TB, m bot.Message) storage.Incoming {
 		t.Fatal(err)
 	}
 	return in
+}
+
+// TestHandleBatch: a batch is stored in one call and processed like the
+// same events handled one by one; storing it again (an adapter retrying
+// after an error) processes nothing twice, nor does an event repeated in
+// the batch.
+func TestHandleBatch(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	a := h.msg("1", "как вернуть товар")
+	a.EventID, a.Raw = "b1", []byte(`{"update_id":1}`)
+	b := h.msg("2", "как вернуть товар")
+	b.EventID = "b2"
+	batch := []bot.Message{a, b, a}
+	for range 2 {
+		if err := h.r.HandleBatch(ctx, batch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := h.r.HandleBatch(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	h.wait()
+	got := h.ch.take()
+	slices.SortFunc(got, func(x, y bot.Reply) int { return strings.Compare(x.ChatID, y.ChatID) })
+	expect(t, got, "14 дней", "14 дней")
+	if got[0].ChatID != "1" || got[1].ChatID != "2" {
+		t.Errorf("replies to %s and %s, want 1 and 2", got[0].ChatID, got[1].ChatID)
+	}
+	if raw, err := h.db.InboxRaw(ctx, "telegram", "b1"); err != nil || string(raw) != `{"update_id":1}` {
+		t.Errorf("raw %q, %v", raw, err)
+	}
+	if in, _, err := h.db.Rows(ctx); err != nil || in != 2 {
+		t.Errorf("%d inbox rows (%v), want 2", in, err)
+	}
+	if err := h.r.HandleBatch(ctx, []bot.Message{{Platform: bot.Telegram}}); err == nil {
+		t.Error("an event without id accepted")
+	}
 }

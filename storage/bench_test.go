@@ -97,3 +97,22 @@ func BenchmarkPutInbox(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPutInboxBatch stores a getUpdates-sized batch (100 events) per
+// op in one call; compare events/s with BenchmarkPutInbox's one per op.
+func BenchmarkPutInboxBatch(b *testing.B) {
+	db, _ := MustOpenDB(b)
+	ctx := context.Background()
+	batch := make([]storage.Incoming, 100)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for j := range batch {
+			batch[j] = incoming(b, testMsg{Platform: "telegram", EventID: fmt.Sprint(i, "-", j), ChatID: "1", Kind: "text", Text: "где мой заказ"}, nil)
+		}
+		if _, err := db.PutInboxBatch(ctx, batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*len(batch))/b.Elapsed().Seconds(), "events/s")
+}

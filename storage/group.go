@@ -33,9 +33,10 @@ type groupCall struct {
 }
 
 // grouped runs fn in a write transaction that may hold other grouped writes
-// too, and returns fn's error, or the commit's. fn must make at most one
-// change and none when it fails, since the transaction is committed with
-// the other calls' writes whatever fn returns; it must not panic. fn gets a
+// too, and returns fn's error, or the commit's. fn must make no change when
+// it fails (a savepoint takes back several), since the transaction is
+// committed with the other calls' writes whatever fn returns; it must not
+// panic. fn gets a
 // context that is not canceled (a caller giving up must not interrupt the
 // others' transaction); a caller whose ctx is done before it joins a round
 // returns ctx.Err().

@@ -74,6 +74,66 @@ func (db *DB) PutInbox(ctx context.Context, e Incoming) (id int64, dup bool, err
 	return id, dup, nil
 }
 
+// PutInboxBatch stores the events es in the inbox in one transaction and
+// returns how many of them were new; an event already stored under the same
+// platform and event id (before, or earlier in es) is not stored again. It
+// returns only after the transaction is committed, which it may share with
+// events stored at the same time by other goroutines. On error none of es
+// is stored (unless taking back the rows written failed too, which the
+// error says; storing es again is safe either way).
+func (db *DB) PutInboxBatch(ctx context.Context, es []Incoming) (stored int, err error) {
+	for i := range es {
+		if err := es[i].check(); err != nil {
+			return 0, fmt.Errorf("put inbox batch: event %d: %w", i, err)
+		}
+	}
+	if len(es) == 0 {
+		return 0, nil
+	}
+	err = db.grouped(ctx, func(ctx context.Context, tx *Tx) error {
+		// The batch shares the transaction with other grouped writes: a
+		// savepoint takes back its own rows if one of them fails.
+		if _, err := tx.tx.ExecContext(ctx, `SAVEPOINT put_inbox_batch`); err != nil {
+			return err
+		}
+		n, err := putInboxRows(ctx, tx, es)
+		if err != nil {
+			_, rerr := tx.tx.ExecContext(ctx, `ROLLBACK TO put_inbox_batch`)
+			if rerr == nil {
+				_, rerr = tx.tx.ExecContext(ctx, `RELEASE put_inbox_batch`)
+			}
+			if rerr != nil {
+				return fmt.Errorf("%w (and rolling back: %v)", err, rerr)
+			}
+			return err
+		}
+		if _, err := tx.tx.ExecContext(ctx, `RELEASE put_inbox_batch`); err != nil {
+			return err
+		}
+		stored = n
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("put inbox batch: %w", err)
+	}
+	return stored, nil
+}
+
+// putInboxRows inserts es and counts the new rows.
+func putInboxRows(ctx context.Context, tx *Tx, es []Incoming) (stored int, err error) {
+	for _, e := range es {
+		res, err := tx.tx.ExecContext(ctx, insertInbox,
+			e.Platform, e.EventID, string(e.Payload), string(e.Raw), ts(tx.now))
+		if err != nil {
+			return 0, fmt.Errorf("event %s/%s: %w", e.Platform, e.EventID, err)
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			stored++
+		}
+	}
+	return stored, nil
+}
+
 // InboxRaw returns the platform's raw payload stored with event eventID of
 // platform p (empty when the adapter gave none), or ErrNotFound.
 func (db *DB) InboxRaw(ctx context.Context, p, eventID string) ([]byte, error) {

@@ -2,8 +2,10 @@ package storage_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -135,5 +137,107 @@ func TestPutInboxConcurrently(t *testing.T) {
 	cancel()
 	if _, _, err := db.PutInbox(cctx, incoming(t, testMsg{Platform: "telegram", EventID: "late", ChatID: "5"}, nil)); !errors.Is(err, context.Canceled) {
 		t.Fatalf("put with a canceled context: %v", err)
+	}
+}
+
+// TestPutInboxBatch: a batch is stored in one call; events stored before,
+// and repeats inside the batch, are not stored again.
+func TestPutInboxBatch(t *testing.T) {
+	db, _ := MustOpenDB(t)
+	ctx := context.Background()
+	if _, _, err := db.PutInbox(ctx, incoming(t, testMsg{Platform: "telegram", EventID: "1", ChatID: "5", Text: "раз"}, nil)); err != nil {
+		t.Fatal(err)
+	}
+	var batch []storage.Incoming
+	for _, id := range []string{"1", "2", "3", "2"} {
+		batch = append(batch, incoming(t, testMsg{Platform: "telegram", EventID: id, ChatID: "5", Text: "текст " + id}, []byte(`{"update_id":`+id+`}`)))
+	}
+	n, err := db.PutInboxBatch(ctx, batch)
+	if err != nil || n != 2 {
+		t.Fatalf("stored %d (%v), want 2", n, err)
+	}
+	evs, err := db.PendingInbox(ctx, 0, 10)
+	if err != nil || len(evs) != 3 {
+		t.Fatalf("pending = %+v, %v", evs, err)
+	}
+	for i, want := range []string{"раз", "текст 2", "текст 3"} {
+		if m := message(t, evs[i]); m.Text != want || evs[i].EventID != m.EventID || evs[i].Platform != "telegram" {
+			t.Errorf("event %d: %+v %+v, want text %q", i, evs[i], m, want)
+		}
+	}
+	if raw, err := db.InboxRaw(ctx, "telegram", "3"); err != nil || string(raw) != `{"update_id":3}` {
+		t.Errorf("raw = %q, %v", raw, err)
+	}
+	if n, err := db.PutInboxBatch(ctx, batch); err != nil || n != 0 {
+		t.Errorf("batch again: stored %d (%v), want 0", n, err)
+	}
+	if _, err := db.PutInboxBatch(ctx, []storage.Incoming{batch[0], {Platform: "telegram"}}); err == nil {
+		t.Error("an event without id accepted")
+	}
+	if n, err := db.PutInboxBatch(ctx, nil); err != nil || n != 0 {
+		t.Errorf("empty batch: %d %v", n, err)
+	}
+}
+
+// TestPutInboxBatchFailsWhole: when one event of a batch cannot be stored,
+// none is, while events stored at the same time by other goroutines (which
+// may share the transaction) are.
+func TestPutInboxBatchFailsWhole(t *testing.T) {
+	db, _ := MustOpenDB(t)
+	ctx := context.Background()
+	poison(t, db, "poison")
+	const n = 50
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	var batchErrs [n]error
+	for i := range n {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			_, _, errs[i] = db.PutInbox(ctx, incoming(t, testMsg{Platform: "vk", EventID: fmt.Sprint(i), ChatID: "1"}, nil))
+		}()
+		go func() {
+			defer wg.Done()
+			_, batchErrs[i] = db.PutInboxBatch(ctx, []storage.Incoming{
+				incoming(t, testMsg{Platform: "telegram", EventID: fmt.Sprint("b", i), ChatID: "1"}, nil),
+				incoming(t, testMsg{Platform: "telegram", EventID: "poison", ChatID: "1"}, nil),
+			})
+		}()
+	}
+	wg.Wait()
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatalf("single event %d: %v", i, errs[i])
+		}
+		if batchErrs[i] == nil || !strings.Contains(batchErrs[i].Error(), "poison") {
+			t.Fatalf("batch %d: %v, want the poison error", i, batchErrs[i])
+		}
+	}
+	evs, err := db.PendingInbox(ctx, 0, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range evs {
+		if e.Platform != "vk" {
+			t.Fatalf("an event of a failed batch was stored: %+v", e)
+		}
+	}
+	if len(evs) != n {
+		t.Fatalf("%d single events stored, want %d", len(evs), n)
+	}
+}
+
+// poison makes storing inbox event eventID fail, with a trigger added
+// through a connection of the test's own.
+func poison(t *testing.T, db *storage.DB, eventID string) {
+	t.Helper()
+	conn, err := sql.Open("sqlite3", db.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.Exec(`CREATE TRIGGER poison BEFORE INSERT ON inbox WHEN NEW.event_id = '` + eventID + `'
+		BEGIN SELECT RAISE(ABORT, 'poison event'); END`); err != nil {
+		t.Fatal(err)
 	}
 }

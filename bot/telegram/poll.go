@@ -18,6 +18,9 @@ import (
 // one to h. It asks getUpdates for the offset past an update only after
 // h.Handle returned nil for it and for every update before it in the batch;
 // when Handle fails, Poll waits (backing off) and fetches the same updates
+// again. When h is also a bot.BatchHandler, the messages of each getUpdates
+// batch go to HandleBatch in one call instead, and the batch is confirmed
+// only after that returned nil; when it fails, the whole batch is fetched
 // again. An update that does not decode, or that the bot does not handle,
 // is logged and confirmed. Network errors, 5xx and 429 are retried with
 // backoff, honouring retry_after. Poll returns nil when ctx is done, and an
@@ -105,7 +108,8 @@ func (t *Telegram) Poll(ctx context.Context, h bot.Handler) error {
 
 // handleBatch hands the updates to h in order and returns the offset that
 // confirms exactly those handled (or skipped): it stops at the first update
-// Handle fails on.
+// Handle fails on. A bot.BatchHandler gets them all in one call, and on
+// failure none is confirmed.
 func (t *Telegram) handleBatch(ctx context.Context, h bot.Handler, raws []json.RawMessage, sent int64) (int64, error) {
 	offset := sent
 	past := func(id int64) {
@@ -113,6 +117,8 @@ func (t *Telegram) handleBatch(ctx context.Context, h bot.Handler, raws []json.R
 			offset = id + 1
 		}
 	}
+	bh, batch := h.(bot.BatchHandler)
+	var msgs []bot.Message
 	for _, raw := range raws {
 		id, u, err := decodeUpdate(raw)
 		if err != nil {
@@ -132,10 +138,20 @@ func (t *Telegram) handleBatch(ctx context.Context, h bot.Handler, raws []json.R
 			continue
 		}
 		m.Raw = raw
+		if batch {
+			msgs = append(msgs, m)
+			past(id)
+			continue
+		}
 		if err := h.Handle(ctx, m); err != nil {
 			return offset, err
 		}
 		past(id)
+	}
+	if batch && len(msgs) > 0 {
+		if err := bh.HandleBatch(ctx, msgs); err != nil {
+			return sent, err
+		}
 	}
 	return offset, nil
 }

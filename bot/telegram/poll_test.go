@@ -278,3 +278,81 @@ func TestPollStopsPromptlyDuringLongPoll(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// batchRecorder is a bot.BatchHandler that records each HandleBatch call's
+// event ids and fails the first fails calls.
+type batchRecorder struct {
+	mu      sync.Mutex
+	fails   int
+	batches [][]string
+	singles int // Handle calls: there should be none
+}
+
+func (b *batchRecorder) Handle(context.Context, bot.Message) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.singles++
+	return nil
+}
+
+func (b *batchRecorder) HandleBatch(_ context.Context, ms []bot.Message) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var ids []string
+	for _, m := range ms {
+		if len(m.Raw) == 0 {
+			return errors.New("message without raw payload")
+		}
+		ids = append(ids, m.EventID)
+	}
+	b.batches = append(b.batches, ids)
+	if len(b.batches) <= b.fails {
+		return errors.New("disk full")
+	}
+	return nil
+}
+
+func (b *batchRecorder) calls() (batches [][]string, singles int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return slices.Clone(b.batches), b.singles
+}
+
+func TestPollBatchHandlerStoresBatchInOneCall(t *testing.T) {
+	f := newFake(t)
+	tg, _ := f.client()
+	var h batchRecorder
+	// The edited message is skipped, and confirmed with the batch.
+	f.push(readUpdate(t, "private_text"), readUpdate(t, "start"), readUpdate(t, "sticker"), readUpdate(t, "edited_message"))
+	startPoll(t, tg, &h)
+	f.waitUntil("the batch is confirmed", hasOffset(f, 870211015))
+	batches, singles := h.calls()
+	if singles != 0 || len(batches) != 1 || !slices.Equal(batches[0], []string{"870211001", "870211002", "870211004"}) {
+		t.Errorf("HandleBatch calls %v, Handle calls %d; want the three messages in one HandleBatch call", batches, singles)
+	}
+	if offs := f.offsets(); !slices.Equal(offs[:2], []int64{0, 870211015}) {
+		t.Errorf("offsets %v; want 0, then past the batch", offs)
+	}
+}
+
+func TestPollBatchHandlerFailureRetriesWholeBatch(t *testing.T) {
+	f := newFake(t)
+	tg, logs := f.client()
+	h := batchRecorder{fails: 2}
+	f.push(readUpdate(t, "private_text"), readUpdate(t, "start"), readUpdate(t, "sticker"))
+	startPoll(t, tg, &h)
+	f.waitUntil("the batch is confirmed", hasOffset(f, 870211005))
+	// Nothing was confirmed before HandleBatch succeeded: the same offset
+	// was asked for again after each failure, then the one past the batch.
+	if offs := f.offsets(); !slices.Equal(offs[:4], []int64{0, 0, 0, 870211005}) {
+		t.Errorf("offsets %v; want 0 three times, then past the batch", offs)
+	}
+	batches, singles := h.calls()
+	want := []string{"870211001", "870211002", "870211004"}
+	if singles != 0 || len(batches) != 3 || !slices.Equal(batches[0], want) || !slices.Equal(batches[1], want) || !slices.Equal(batches[2], want) {
+		t.Errorf("HandleBatch calls %v, Handle calls %d; want the whole batch three times", batches, singles)
+	}
+	if !strings.Contains(logs.String(), "disk full") {
+		t.Errorf("the failure was not logged:\n%s", logs)
+	}
+}

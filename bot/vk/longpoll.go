@@ -56,9 +56,11 @@ func tsString(raw json.RawMessage) string {
 // ts advances only after h.Handle returned nil for every event of a batch:
 // when Handle fails, Poll waits (with backoff) and calls it again for the
 // same event and the rest of the batch, and only then asks for newer events.
-// An event that cannot be read is logged and skipped. failed 1 takes VK's
-// new ts (some events were lost, which is logged), failed 2 gets a new key
-// and keeps ts, failed 3 gets a new key and ts.
+// When h is also a bot.BatchHandler, the message events of a batch go to
+// HandleBatch in one call instead, retried whole (with backoff) until it
+// returns nil. An event that cannot be read is logged and skipped. failed 1
+// takes VK's new ts (some events were lost, which is logged), failed 2 gets
+// a new key and keeps ts, failed 3 gets a new key and ts.
 func (v *VK) Poll(ctx context.Context, h bot.Handler) error {
 	srv, err := v.connect(ctx)
 	if err != nil {
@@ -258,9 +260,12 @@ func (v *VK) convertFor(u update) (bot.Message, bool, error) {
 }
 
 // handleBatch hands msgs to h in order, retrying a failing Handle with
-// backoff. It returns false when ctx is done before every message was
-// handled.
+// backoff (a bot.BatchHandler gets them in one call, retried whole). It
+// returns false when ctx is done before every message was handled.
 func (v *VK) handleBatch(ctx context.Context, h bot.Handler, msgs []bot.Message) bool {
+	if bh, ok := h.(bot.BatchHandler); ok {
+		return v.handleWhole(ctx, bh, msgs)
+	}
 	var wait time.Duration
 	for i := 0; i < len(msgs); {
 		err := safeHandle(ctx, h, msgs[i])
@@ -279,6 +284,40 @@ func (v *VK) handleBatch(ctx context.Context, h bot.Handler, msgs []bot.Message)
 		}
 	}
 	return true
+}
+
+// handleWhole hands msgs to h in one call, retrying the whole batch with
+// backoff until it succeeds. It returns false when ctx is done first.
+func (v *VK) handleWhole(ctx context.Context, h bot.BatchHandler, msgs []bot.Message) bool {
+	if len(msgs) == 0 {
+		return true
+	}
+	var wait time.Duration
+	for {
+		err := safeHandleBatch(ctx, h, msgs)
+		if err == nil {
+			return true
+		}
+		if ctx.Err() != nil {
+			return false
+		}
+		wait = v.nextBackoff(wait)
+		v.log.Warn("vk: events not stored; retrying before confirming", "events", len(msgs),
+			"first_event_id", msgs[0].EventID, "err", err, "retry_in", wait)
+		if !sleep(ctx, wait) {
+			return false
+		}
+	}
+}
+
+// safeHandleBatch calls h.HandleBatch and turns a panic into an error.
+func safeHandleBatch(ctx context.Context, h bot.BatchHandler, msgs []bot.Message) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("handler panicked: %v", r)
+		}
+	}()
+	return h.HandleBatch(ctx, msgs)
 }
 
 // safeHandle calls h.Handle and turns a panic into an error.

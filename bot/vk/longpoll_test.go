@@ -335,3 +335,79 @@ func TestPollReportsConnectedBeforeFirstCheck(t *testing.T) {
 		t.Errorf("%d long poll requests before Poll reported connected; want 0", n)
 	}
 }
+
+// batchRecorder is a bot.BatchHandler that records each HandleBatch call's
+// event ids; fail, when set, decides whether call n fails.
+type batchRecorder struct {
+	mu      sync.Mutex
+	batches [][]string
+	singles int // Handle calls: there should be none
+	fail    func(n int) error
+}
+
+func (b *batchRecorder) Handle(context.Context, bot.Message) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.singles++
+	return nil
+}
+
+func (b *batchRecorder) HandleBatch(_ context.Context, ms []bot.Message) error {
+	b.mu.Lock()
+	var ids []string
+	for _, m := range ms {
+		ids = append(ids, m.EventID)
+	}
+	b.batches = append(b.batches, ids)
+	n, fail := len(b.batches), b.fail
+	b.mu.Unlock()
+	if fail != nil {
+		return fail(n)
+	}
+	return nil
+}
+
+// TestPollBatchHandler: a bot.BatchHandler gets the batch's messages in one
+// call; a failing call is retried with the whole batch, and ts advances
+// only after a call returned nil.
+func TestPollBatchHandler(t *testing.T) {
+	for _, fails := range []int{0, 2} {
+		f := newFake(t)
+		f.lp = func(_ *http.Request, q url.Values) string {
+			if q.Get("ts") == "10" {
+				return batch("12", testdata(t, "message_new_text.json"), testdata(t, "message_new_payload.json"))
+			}
+			return ""
+		}
+		h := &batchRecorder{}
+		h.fail = func(n int) error {
+			for _, q := range f.lpRequests() {
+				if q.Get("ts") == "12" {
+					t.Errorf("fails %d: ts 12 requested before the batch was stored (call %d)", fails, n)
+				}
+			}
+			if n <= fails {
+				return errors.New("database is locked")
+			}
+			return nil
+		}
+		stop := runPoll(t, f.vk(), h)
+		for q := range f.lpReqCh {
+			if q.Get("ts") == "12" {
+				break
+			}
+		}
+		stop()
+		h.mu.Lock()
+		want := []string{"a1c5c3d7e2f8b9a0c1d2e3f4a5b6c7d8e9f0a1b2", "b2d6d4e8f3a9c0b1d2e3f4a5b6c7d8e9f0a1b2c3"}
+		if h.singles != 0 || len(h.batches) != fails+1 {
+			t.Errorf("fails %d: HandleBatch calls %v, Handle calls %d; want %d HandleBatch calls", fails, h.batches, h.singles, fails+1)
+		}
+		for i, b := range h.batches {
+			if !reflect.DeepEqual(b, want) {
+				t.Errorf("fails %d: HandleBatch call %d got %v, want %v", fails, i+1, b, want)
+			}
+		}
+		h.mu.Unlock()
+	}
+}
