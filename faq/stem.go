@@ -62,6 +62,8 @@ i me my mine we us our you your yours he him his she her it its they them their 
 what which who whom how can could would should will shall may might must
 please pls plz hi hello hey thanks thank
 want wanted need needed like would get got know tell just also there here
+im ive id youre youve theyre lets thats whats wheres theres heres
+dont doesnt didnt cant cannot couldnt wont wouldnt shouldnt isnt arent wasnt werent havent hasnt hadnt
 `)
 
 // toSet turns a whitespace-separated list into a set.

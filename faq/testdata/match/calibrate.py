@@ -187,3 +187,18 @@ if RU and os.environ.get("PERLANG"):
         for s in S:
             print("  %-10s held out %5.1f %4.1f %5.1f | pooled %5.1f %4.1f %5.1f" % (
                 (s,) + figures(s, q1, q2, best[3], best[4], beste[1:]) + figures(s, P1, P2, best[3], best[4], beste[1:])))
+
+if RU and os.environ.get("FIXED"):
+    # Held-out figures at given per-language thresholds, FIXED=ru1,ru2,en1,en2
+    # (the shipped ones: compare two versions of the matcher at them).
+    r1, r2, e1, e2 = (float(x) for x in os.environ["FIXED"].split(","))
+    f = []
+    for s in S:
+        h = figures(s, q1, q2, r1, r2, (e1, e2))
+        p = figures(s, P1, P2, r1, r2, (e1, e2))
+        print("  FIXED %-10s held out %5.1f %4.1f %5.1f | pooled %5.1f %4.1f %5.1f" % ((s,) + h + p))
+        if s in RU:
+            f.append(h)
+    f = np.array(f)
+    print("  FIXED held-out Russian mean right %.1f wrong %.1f oos %.1f (worst wrong %.1f, worst oos %.1f)" % (
+        tuple(f.mean(0)) + (f[:, 1].max(), f[:, 2].max())))
