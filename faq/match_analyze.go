@@ -16,6 +16,7 @@ type word struct {
 	stop     bool    // a function word
 	concepts []int32 // synonym groups the word (or a phrase starting here) belongs to
 	sent     int
+	ask      bool // its sentence ends with '?'
 	upper    bool // typed in capitals (shouting), for anger
 	fixed    bool // typo-corrected
 }
@@ -63,7 +64,7 @@ func analyze(text string, v vocab, lx *lexicon) []word {
 	for _, r := range raw {
 		up := r.letters >= 2 && r.upper == r.letters
 		for _, p := range splitMixed(fold(r.text)) {
-			ws = append(ws, word{surf: p, raw: p, script: scriptOf(p), sent: r.sent, upper: up})
+			ws = append(ws, word{surf: p, raw: p, script: scriptOf(p), sent: r.sent, ask: r.ask, upper: up})
 		}
 	}
 	if v == nil || v.repair() {

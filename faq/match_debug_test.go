@@ -16,7 +16,7 @@ func TestDebugSet(t *testing.T) {
 	m := NewMatcher(s.faq)
 	for _, c := range s.tests {
 		ws := m.topicWords(analyze(c.text, matcherVocab{m}, m.lex))
-		cands, q := m.scoreQuery(ws)
+		cands, q := m.rank(ws)
 		fv := m.features(ws, cands, q)
 		top := ""
 		if len(cands) > 0 {

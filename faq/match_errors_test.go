@@ -28,7 +28,7 @@ func TestErrorKinds(t *testing.T) {
 			d := m.Match(c.text)
 			all := analyze(c.text, matcherVocab{m}, m.lex)
 			ws := m.topicWords(all)
-			cands, q := m.scoreQuery(ws)
+			cands, q := m.rank(ws)
 			if len(cands) == 0 {
 				if c.expect != "" {
 					kinds["in: no candidate"]++

@@ -199,7 +199,7 @@ func TestEvalSets(t *testing.T) {
 		for _, c := range s.tests {
 			d := m.Match(c.text)
 			ws := m.topicWords(analyze(c.text, matcherVocab{m}, m.lex))
-			cands, q := m.scoreQuery(ws)
+			cands, q := m.rank(ws)
 			if c.expect == "" {
 				oos++
 				if d.Action == Answer {

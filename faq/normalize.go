@@ -60,6 +60,7 @@ func foldRune(r rune) rune {
 type rawToken struct {
 	text string // original case
 	sent int
+	ask  bool // the sentence ends with '?'
 	// upper counts upper-case letters, letters counts all letters.
 	upper, letters int
 }
@@ -111,6 +112,11 @@ func splitRaw(text string) []rawToken {
 	for i := 0; i < len(text); {
 		r, size := utf8.DecodeRuneInString(text[i:])
 		if !isWordRune(r) {
+			if r == '?' {
+				for k := len(out) - 1; k >= 0 && out[k].sent == sent; k-- {
+					out[k].ask = true
+				}
+			}
 			if r == '.' || r == '!' || r == '?' || r == '\n' {
 				sent++
 			}
