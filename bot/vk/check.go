@@ -61,10 +61,17 @@ func (v *VK) checkGroup(ctx context.Context) error {
 	// community, which shows a token of another community.
 	var raw json.RawMessage
 	if err := v.call(ctx, "groups.getById", api.Params{}, &raw); err != nil {
-		if errors.Is(err, api.ErrParam) {
+		if !errors.Is(err, api.ErrParam) {
+			return v.tokenError(err)
+		}
+		// Some API servers and proxies insist on the id. Asking for our
+		// own community cannot tell whose token it is, but it still shows
+		// the community exists and is not banned; a user token is caught
+		// by the long-poll settings check or the first send.
+		raw = nil
+		if err2 := v.call(ctx, "groups.getById", api.Params{"group_id": v.groupID}, &raw); err2 != nil {
 			return fmt.Errorf("vk: VK_TOKEN is not a community access token (%w); create one in the community's Manage → API usage", err)
 		}
-		return v.tokenError(err)
 	}
 	type group struct {
 		ID          int64  `json:"id"`

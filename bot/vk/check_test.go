@@ -27,8 +27,10 @@ func TestCheck(t *testing.T) {
 		}},
 		{name: "bad token", setup: func(f *fakeVK) { f.errs["groups.getById"] = []int{5} },
 			want: []string{"VK_TOKEN", "error 5"}},
-		{name: "user token", setup: func(f *fakeVK) { f.errs["groups.getById"] = []int{100} },
+		{name: "user token", setup: func(f *fakeVK) { f.errs["groups.getById"] = []int{100, 100} },
 			want: []string{"VK_TOKEN is not a community access token"}},
+		// A server that wants the community's id gets it on a second try.
+		{name: "getById needs group_id", setup: func(f *fakeVK) { f.errs["groups.getById"] = []int{100} }},
 		{name: "token of another community", setup: func(f *fakeVK) {
 			f.answers["groups.getById"] = `[{"id":1,"name":"Other"}]`
 		}, want: []string{"VK_TOKEN belongs to community 1", "VK_GROUP_ID 218375169"}},
