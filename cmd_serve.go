@@ -81,9 +81,11 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	var (
-		wg    sync.WaitGroup
-		ready readiness
-		mux   = http.NewServeMux()
+		wg     sync.WaitGroup
+		ready  readiness
+		mux    = http.NewServeMux()
+		tgHook http.Handler // the Telegram webhook, when on
+		vkHook http.Handler // the VK Callback API, when on
 	)
 	fail := func(err error) {
 		if ctx.Err() != nil {
@@ -108,7 +110,8 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 		}
 		webhook := cfg.TelegramWebhookURL != ""
 		if webhook {
-			mux.Handle(cfg.webhookPath(), tg.WebhookHandler(cfg.TelegramWebhookSecret, router))
+			tgHook = tg.WebhookHandler(cfg.TelegramWebhookSecret, router)
+			mux.Handle(cfg.webhookPath(), tgHook)
 		}
 		ready.add("telegram")
 		wg.Add(1)
@@ -162,7 +165,8 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 		router.AddChannel(v)
 		callback := cfg.vkCallback()
 		if callback {
-			mux.Handle(vkCallbackPath, v.CallbackHandler(cfg.VKCallbackSecret, cfg.VKConfirmation, router))
+			vkHook = v.CallbackHandler(cfg.VKCallbackSecret, cfg.VKConfirmation, router)
+			mux.Handle(vkCallbackPath, vkHook)
 		}
 		ready.add("vk")
 		wg.Add(1)
@@ -190,8 +194,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 		}()
 	}
 
-	ops := newOpsMux(db, ready.check)
-	mux.Handle("/", ops)
+	mux.Handle("/", fallbackHooks(newOpsMux(db, ready.check), tgHook, vkHook))
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		cancel(nil)
@@ -340,4 +343,28 @@ func (c *vkCursor) LoadCursor(ctx context.Context) (string, error) { return c.db
 // SaveCursor saves ts.
 func (c *vkCursor) SaveCursor(ctx context.Context, ts string) error {
 	return c.db.SaveCursor(ctx, c.name, ts)
+}
+
+// fallbackHooks serves ops, except that a POST to a path no handler claims
+// goes to the Telegram webhook when it carries Telegram's secret header, and
+// otherwise to the VK Callback API: a reverse proxy that rewrites the path, or
+// a Callback server address typed without /vk/callback, still reaches the
+// bot. Each hook still checks its own secret.
+func fallbackHooks(ops, tg, vk http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			switch {
+			case tg != nil && r.Header.Get(telegram.SecretHeader) != "":
+				tg.ServeHTTP(w, r)
+				return
+			case vk != nil:
+				vk.ServeHTTP(w, r)
+				return
+			case tg != nil:
+				tg.ServeHTTP(w, r) // refused: no secret header
+				return
+			}
+		}
+		ops.ServeHTTP(w, r)
+	})
 }
