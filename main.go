@@ -23,9 +23,6 @@ import (
 	"syscall"
 )
 
-// errUsage marks a command-line mistake: the message is printed with the usage.
-var errUsage = errors.New("usage")
-
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)

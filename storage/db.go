@@ -143,14 +143,6 @@ func ts(t time.Time) string {
 
 const timeFormat = "2006-01-02 15:04:05.000"
 
-// nullTS is ts for a nullable column: the zero time is NULL.
-func nullTS(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return ts(t)
-}
-
 // tm scans a timestamp column into *t: a time.Time (the driver parsed a
 // DATETIME column), text in any of the driver's formats, or NULL (the zero
 // time).
