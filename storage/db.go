@@ -22,7 +22,6 @@ import (
 // thanks to WAL.
 type DB struct {
 	write *sql.DB
-	read  *sql.DB
 	path  string
 	// wstmts are the write connection's prepared statements, rd the read
 	// pool with its own (stmt.go).
@@ -78,7 +77,6 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 	r.SetMaxOpenConns(4)
 	r.SetMaxIdleConns(4)
-	db.read = r
 	db.rd = &reader{pool: r}
 	return db, nil
 }
@@ -88,11 +86,9 @@ func (db *DB) Close() error {
 	var errs []error
 	if db.rd != nil {
 		db.rd.stmts.close()
+		errs = append(errs, db.rd.pool.Close())
 	}
 	db.wstmts.close()
-	if db.read != nil {
-		errs = append(errs, db.read.Close())
-	}
 	if db.write != nil {
 		errs = append(errs, db.write.Close())
 	}

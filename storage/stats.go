@@ -153,7 +153,7 @@ type querier interface {
 // Stats reads the figures of [since, until) from the read pool; it writes
 // nothing. An empty period gives a Stats with zero counts and no error.
 func (db *DB) Stats(ctx context.Context, since, until time.Time) (*Stats, error) {
-	return queryStats(ctx, db.read, since, until)
+	return queryStats(ctx, db.rd.pool, since, until)
 }
 
 func queryStats(ctx context.Context, q querier, since, until time.Time) (*Stats, error) {
@@ -543,7 +543,7 @@ type Queue struct {
 // QueueGauge returns the length of the handoff queue and when its oldest
 // entry was queued. It reads only; an empty queue is Queue{} and no error.
 func (db *DB) QueueGauge(ctx context.Context) (Queue, error) {
-	return queryQueue(ctx, db.read)
+	return queryQueue(ctx, db.rd.pool)
 }
 
 func queryQueue(ctx context.Context, q querier) (Queue, error) {
