@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
 
 	_ "github.com/mattn/go-sqlite3" // the SQLite driver (cgo)
@@ -138,6 +139,12 @@ func ts(t time.Time) string {
 }
 
 const timeFormat = "2006-01-02 15:04:05.000"
+
+// inList returns the placeholders of an SQL IN list of n > 0 values:
+// "(?, ?, ?)".
+func inList(n int) string {
+	return "(?" + strings.Repeat(", ?", n-1) + ")"
+}
 
 // tm scans a timestamp column into *t: a time.Time (the driver parsed a
 // DATETIME column), text in any of the driver's formats, or NULL (the zero

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -75,7 +74,7 @@ func (db *DB) PendingForChat(ctx context.Context, p, chatID string) ([]*OutboxIt
 
 func (db *DB) pendingOutbox(ctx context.Context, index, where string, args []any, limit int, platforms []string) ([]*OutboxItem, error) {
 	if len(platforms) > 0 {
-		where += " AND platform IN (?" + strings.Repeat(", ?", len(platforms)-1) + ")"
+		where += " AND platform IN " + inList(len(platforms))
 		for _, p := range platforms {
 			args = append(args, p)
 		}
@@ -179,7 +178,7 @@ func (tx *Tx) finishReply(ctx context.Context, id int64, set, op string, args ..
 func (db *DB) Backlog(ctx context.Context, platforms ...string) (inbox, outbox int, err error) {
 	where, args := "", []any{ts(db.Now())}
 	if len(platforms) > 0 {
-		where = " AND o.platform IN (?" + strings.Repeat(", ?", len(platforms)-1) + ")"
+		where = " AND o.platform IN " + inList(len(platforms))
 		for _, p := range platforms {
 			args = append(args, p)
 		}

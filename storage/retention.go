@@ -46,7 +46,7 @@ func (db *DB) Prune(ctx context.Context, before time.Time, limit int) (outbox, i
 		if err := rows.Err(); err != nil || len(ids) == 0 {
 			return err
 		}
-		in := "(?" + strings.Repeat(", ?", len(ids)-1) + ")"
+		in := inList(len(ids))
 		for _, q := range []string{
 			`UPDATE messages SET inbox_id = NULL WHERE inbox_id IN ` + in,
 			`UPDATE outbox SET inbox_id = NULL WHERE inbox_id IN ` + in,
