@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 
 	"github.com/supportbot/supportbot/faq"
 )
@@ -30,10 +29,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fl.Usage()
 		return fmt.Errorf("check: one file at a time, got %d", fl.NArg())
 	}
-	path := os.Getenv("SUPPORTBOT_FAQ")
-	if path == "" {
-		path = "faq.yaml"
-	}
+	path := envOr("SUPPORTBOT_FAQ", "faq.yaml")
 	if fl.NArg() == 1 {
 		path = fl.Arg(0)
 	}

@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/supportbot/supportbot/faq"
 )
@@ -26,11 +25,7 @@ type tryResult struct {
 func runTry(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("try", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	def := os.Getenv("SUPPORTBOT_FAQ")
-	if def == "" {
-		def = "faq.yaml"
-	}
-	path := fs.String("faq", def, "the FAQ file ($SUPPORTBOT_FAQ)")
+	path := fs.String("faq", envOr("SUPPORTBOT_FAQ", "faq.yaml"), "the FAQ file ($SUPPORTBOT_FAQ)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: supportbot try [-faq FILE] < messages.txt")
 		fmt.Fprintln(stderr, "Reads one customer message per line and prints one JSON decision per line.")
