@@ -11,30 +11,32 @@ import (
 	"github.com/supportbot/supportbot/bot"
 )
 
-// nameCache remembers users' names; VK events carry only ids. When full it
-// starts over, which costs one users.get per active user.
-type nameCache struct {
+// idCache maps VK ids to V, safe for concurrent use. When full it starts
+// over: it holds what is cheap to learn again.
+type idCache[V any] struct {
 	mu    sync.Mutex
 	limit int
-	m     map[int64]string
+	m     map[int64]V
 }
 
-func newNameCache(limit int) *nameCache { return &nameCache{limit: limit, m: map[int64]string{}} }
+func newIDCache[V any](limit int) *idCache[V] {
+	return &idCache[V]{limit: limit, m: map[int64]V{}}
+}
 
-func (c *nameCache) get(id int64) (string, bool) {
+func (c *idCache[V]) get(id int64) (V, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	n, ok := c.m[id]
-	return n, ok
+	v, ok := c.m[id]
+	return v, ok
 }
 
-func (c *nameCache) put(id int64, name string) {
+func (c *idCache[V]) put(id int64, v V) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.m) >= c.limit {
-		c.m = map[int64]string{}
+		c.m = map[int64]V{}
 	}
-	c.m[id] = name
+	c.m[id] = v
 }
 
 // fillNames sets UserName on msgs from the cache, asking users.get once for
@@ -103,33 +105,6 @@ func capsFrom(ci clientInfo) caps {
 
 // fullCaps is assumed for peers the bot has not heard from since it started.
 var fullCaps = caps{keyboard: true, inline: true, callback: true, openLink: true}
-
-// capsCache remembers client capabilities per peer.
-type capsCache struct {
-	mu    sync.Mutex
-	limit int
-	m     map[int64]caps
-}
-
-func newCapsCache(limit int) *capsCache { return &capsCache{limit: limit, m: map[int64]caps{}} }
-
-func (c *capsCache) put(peer int64, cp caps) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.m) >= c.limit {
-		c.m = map[int64]caps{}
-	}
-	c.m[peer] = cp
-}
-
-func (c *capsCache) get(peer int64) caps {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if cp, ok := c.m[peer]; ok {
-		return cp
-	}
-	return fullCaps
-}
 
 // sentSet remembers the random_ids of the latest messages this process
 // sent, to recognise them when VK echoes them back as message_reply.

@@ -75,7 +75,10 @@ func (v *VK) Send(ctx context.Context, r bot.Reply) (string, error) {
 		v.warnOnce("nokey", "vk: a reply without Key: its random_id is random, so a retry may deliver it twice")
 	}
 
-	cp := v.caps.get(peer)
+	cp, ok := v.caps.get(peer)
+	if !ok {
+		cp = fullCaps
+	}
 	if until, ok := v.noKeyboards.Load().(time.Time); ok && time.Now().Before(until) {
 		cp = caps{}
 	}

@@ -60,8 +60,8 @@ type VK struct {
 
 	mention, mentionPlain *regexp.Regexp // "[club123|...]", "@club123"
 
-	names *nameCache
-	caps  *capsCache
+	names *idCache[string] // users' names: VK events carry only ids
+	caps  *idCache[caps]   // client capabilities per peer
 	sent  *sentSet
 
 	noKeyboards atomic.Value // time.Time until which keyboards are not offered (after error 912)
@@ -211,8 +211,8 @@ func New(token string, groupID int, opts ...Option) (*VK, error) {
 		connected:    o.connected,
 		mention:      regexp.MustCompile(`\[(?:club|public)` + strconv.Itoa(groupID) + `\|[^\]]*\]`),
 		mentionPlain: regexp.MustCompile(`(?i)[@*](?:club|public)` + strconv.Itoa(groupID) + `\b`),
-		names:        newNameCache(10000),
-		caps:         newCapsCache(10000),
+		names:        newIDCache[string](10000),
+		caps:         newIDCache[caps](10000),
 		sent:         newSentSet(8192),
 	}, nil
 }
