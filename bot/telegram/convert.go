@@ -2,6 +2,7 @@ package telegram
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -29,7 +30,7 @@ func decodeUpdate(raw []byte) (id int64, u *models.Update, err error) {
 		return 0, nil, fmt.Errorf("not an update: %w", err)
 	}
 	if head.ID == nil {
-		return 0, nil, fmt.Errorf("update without update_id")
+		return 0, nil, errors.New("update without update_id")
 	}
 	u = &models.Update{}
 	if err := json.Unmarshal(raw, u); err != nil {
