@@ -89,8 +89,8 @@ func loadConfig(getenv func(string) string, fs *flag.FlagSet, args []string) (*c
 		VKCallbackSecret:      env("VK_CALLBACK_SECRET", ""),
 		VKConfirmation:        env("VK_CONFIRMATION", ""),
 		OperatorChat:          env("SUPPORTBOT_OPERATOR_CHAT", ""),
-		LogLevel:              env("SUPPORTBOT_LOG_LEVEL", "info"),
-		LogFormat:             env("SUPPORTBOT_LOG_FORMAT", "text"),
+		LogLevel:              strings.ToLower(env("SUPPORTBOT_LOG_LEVEL", "info")),
+		LogFormat:             strings.ToLower(env("SUPPORTBOT_LOG_FORMAT", "text")),
 	}
 	if !strings.HasSuffix(c.VKAPIURL, "/") {
 		c.VKAPIURL += "/"
@@ -182,7 +182,7 @@ func (c *config) check() error {
 		}
 	}
 	switch c.LogLevel {
-	case "debug", "info", "warn", "error":
+	case "debug", "info", "warn", "warning", "error":
 	default:
 		return fmt.Errorf("SUPPORTBOT_LOG_LEVEL must be debug, info, warn or error, not %q", c.LogLevel)
 	}

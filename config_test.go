@@ -73,6 +73,16 @@ func TestLoadConfigErrorsNameTheVariable(t *testing.T) {
 	}
 }
 
+func TestLoadConfigLogSettingsIgnoreCase(t *testing.T) {
+	c, err := loadConfig(envMap("SUPPORTBOT_LOG_LEVEL", "DEBUG", "SUPPORTBOT_LOG_FORMAT", "JSON"), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.LogLevel != "debug" || c.LogFormat != "json" {
+		t.Errorf("level %q format %q", c.LogLevel, c.LogFormat)
+	}
+}
+
 func TestLoadConfigChannels(t *testing.T) {
 	c, err := loadConfig(envMap(
 		"TELEGRAM_TOKEN", "1:x",
