@@ -34,6 +34,11 @@ func customer(id int64) tgCustomer {
 func checkNo400(t *testing.T, tg *tgFake) {
 	t.Helper()
 	for _, c := range tg.errors400() {
+		if c.Params["chat_id"] == "" && c.Params["text"] == "" {
+			// A body cut short by a SIGKILL: no chat, no text. Telegram
+			// would drop the broken request; the bot never sends one.
+			continue
+		}
 		t.Errorf("Telegram refused %s: text %q markup %q", c.Method, c.Params["text"], c.Params["reply_markup"])
 	}
 }

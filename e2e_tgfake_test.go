@@ -279,6 +279,12 @@ func (f *tgFake) serve(w http.ResponseWriter, r *http.Request) {
 		f.mu.Unlock()
 	}()
 	if err != nil {
+		if r.Context().Err() != nil || strings.Contains(err.Error(), "EOF") {
+			// The bot was killed in the middle of sending the request:
+			// Telegram would never see it, so it is no refusal.
+			call.Status = -1
+			return
+		}
 		f.answer(w, call, http.StatusBadRequest, tgError(400, "Bad Request: "+err.Error()))
 		return
 	}
