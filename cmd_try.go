@@ -38,9 +38,15 @@ func runTry(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		fs.Usage()
 		return fmt.Errorf("try: unexpected argument %q", fs.Arg(0))
 	}
-	f, err := faq.Load(*path)
+	// try is for testing a FAQ against real messages, so a phrasing written
+	// twice is a warning here (check and the bot refuse it); public intent
+	// data sets have such repeats.
+	f, err := faq.LoadWith(*path, faq.Options{AllowDuplicatePhrasings: true})
 	if err != nil {
 		return fmt.Errorf("try: %w", err)
+	}
+	for _, w := range f.Warnings {
+		fmt.Fprintln(stderr, "warning:", w)
 	}
 	m := faq.NewMatcher(f)
 

@@ -86,3 +86,28 @@ func TestRunTryBadFAQ(t *testing.T) {
 		t.Fatal("runTry with a missing FAQ succeeded")
 	}
 }
+
+// TestRunTryDuplicatePhrasings: try still runs on a FAQ with a phrasing
+// written under two entries (public intent data sets have such repeats) and
+// warns about it; check and the bot refuse such a file.
+func TestRunTryDuplicatePhrasings(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "faq.json")
+	const dup = `{"entries":[{"id":"a","questions":["Где мой заказ?"],"answer":"A"},` +
+		`{"id":"b","questions":["Где мой заказ?","Сколько стоит доставка"],"answer":"B"}]}`
+	if err := os.WriteFile(path, []byte(dup), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	if err := runTry(context.Background(), []string{"-faq", path}, strings.NewReader("сколько стоит доставка\n"), &out, &errb); err != nil {
+		t.Fatalf("runTry: %v", err)
+	}
+	if !strings.Contains(errb.String(), "warning:") || !strings.Contains(errb.String(), `also under entry "a"`) {
+		t.Errorf("stderr %q: want a warning naming the repeated phrasing", errb.String())
+	}
+	if !strings.Contains(out.String(), `"entry":"b"`) {
+		t.Errorf("decision %q: want entry b", out.String())
+	}
+	if err := runCheck(context.Background(), []string{path}, &out, &errb); err == nil {
+		t.Error("check accepted a phrasing under two entries")
+	}
+}
