@@ -557,7 +557,7 @@ func (m *Matcher) decide(d Decision, ws []word, cands []candidate, q query) Deci
 	}
 	fv := m.features(ws, cands, q)
 	p, ps := entryModel.prob(fv), scopeModel.prob(fv)
-	answerP, scopeP := thresholds(d.Lang)
+	answerP, scopeP := m.thresholds(d.Lang)
 	if p >= answerP && ps < scopeP {
 		ps = max(ps, m.sentenceScope(ws, cands[0].entry))
 	}
@@ -590,8 +590,13 @@ func (m *Matcher) decide(d Decision, ws []word, cands []candidate, q query) Deci
 	return d
 }
 
-// thresholds are answerP and scopeP for a message language.
-func thresholds(lang string) (float64, float64) {
+// thresholds are answerP and scopeP for a message language: those of a
+// message in a language the FAQ's phrasings hardly use (an English question
+// to a Russian FAQ) come first.
+func (m *Matcher) thresholds(lang string) (float64, float64) {
+	if (lang == "en" && m.ix.foreign[scriptLatin]) || (lang == "ru" && m.ix.foreign[scriptCyrillic]) {
+		return answerPX, scopePX
+	}
 	if lang == "en" {
 		return answerPEN, scopePEN
 	}

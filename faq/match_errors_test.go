@@ -38,7 +38,7 @@ func TestErrorKinds(t *testing.T) {
 			fv := m.features(ws, cands, q)
 			p, ps := entryModel.prob(fv), scopeModel.prob(fv)
 			top := m.ids[cands[0].entry]
-			answerP, scopeP := thresholds(d.Lang)
+			answerP, scopeP := m.thresholds(d.Lang)
 			var kind string
 			switch {
 			case c.expect == "" && d.Action == Answer:
