@@ -1,6 +1,6 @@
 module github.com/supportbot/supportbot
 
-go 1.26.8
+go 1.26.0
 
 require (
 	github.com/SevereCloud/vksdk/v2 v2.17.0 // indirect
