@@ -1,13 +1,37 @@
 package faq
 
 import (
-	_ "embed"
+	"embed"
+	"io/fs"
 	"strings"
 	"sync"
 )
 
-//go:embed data/synonyms.txt
-var builtinSynonyms string
+// synonymFiles are the built-in synonym groups: data/synonyms.txt holds the
+// everyday vocabulary of any consumer business, data/synonyms_*.txt that of
+// one kind of business each (clothing, clinics, courses...), read in name
+// order.
+//
+//go:embed data/synonyms*.txt
+var synonymFiles embed.FS
+
+// builtinSynonyms is the text of every built-in synonym file.
+func builtinSynonyms() string {
+	names, err := fs.Glob(synonymFiles, "data/synonyms*.txt")
+	if err != nil {
+		panic(err) // the pattern is a constant
+	}
+	var b strings.Builder
+	for _, n := range names {
+		data, err := synonymFiles.ReadFile(n)
+		if err != nil {
+			panic(err) // embedded at build time
+		}
+		b.Write(data)
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
 
 // lexicon maps stems and stem phrases to synonym groups (concepts).
 type lexicon struct {
@@ -102,7 +126,7 @@ var (
 // Matcher.
 func builtinLexicon() ([][]string, *lexicon) {
 	builtinOnce.Do(func() {
-		builtinGrp = parseSynonymGroups(builtinSynonyms)
+		builtinGrp = parseSynonymGroups(builtinSynonyms())
 		builtinLex = newLexicon(builtinGrp)
 	})
 	return builtinGrp, builtinLex
