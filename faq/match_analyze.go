@@ -77,6 +77,10 @@ func analyze(text string, v vocab, lx *lexicon) []word {
 			// Layout keys left in a Latin word that was not retyped.
 			w.surf = stripNonLetters(w.surf)
 		}
+		if c := colloquial(w.surf); c != "" {
+			w.surf, w.orig = c, c
+			w.script = scriptOf(c)
+		}
 		if stopwords[w.surf] {
 			w.stem, w.origStem, w.stop = w.surf, w.surf, true
 			continue
