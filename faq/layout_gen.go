@@ -150,9 +150,9 @@ func writeBloom() {
 		seen[w] = true
 	}
 	n := float64(len(seen))
-	const p = 0.01
+	const p = 0.0001
 	m := uint64(math.Ceil(-n*math.Log(p)/(math.Ln2*math.Ln2)/64)) * 64
-	k := 7
+	k := int(math.Round(float64(m) / n * math.Ln2))
 	bits := make([]byte, m/8)
 	for w := range seen {
 		h1, h2 := hash2(w)

@@ -98,6 +98,18 @@ func analyze(text string, v vocab, lx *lexicon) []word {
 			w.surf, w.fixed = c, true
 			w.script = scriptOf(c)
 			w.stem = stemWith(v, c, w.script)
+			continue
+		}
+		if !v.repair() {
+			continue // the FAQ's own text is taken as written
+		}
+		known := func(c string) bool { return knowsWord(v, lx, c, stemWith(v, c, w.script)) }
+		if c := dictCorrect(w.surf, w.script, known); c != "" {
+			// A real word now: typo-corrected when the FAQ knows it,
+			// otherwise a dictionary word the FAQ does not know.
+			w.surf = c
+			w.stem = stemWith(v, c, w.script)
+			w.fixed = known(c)
 		}
 	}
 	attachConcepts(ws, lx)

@@ -1,5 +1,7 @@
 package faq
 
+import "unicode/utf8"
+
 // Typo tolerance: a word the FAQ does not know is compared with the words it
 // does know (its phrasings, keywords and the built-in lexicon) through a
 // symmetric-delete index (every word with one letter removed), then checked
@@ -123,4 +125,110 @@ func damerau(a, b []rune, max int) int {
 		return max + 1
 	}
 	return prev[len(b)]
+}
+
+// Dictionary correction: a misspelt word the FAQ does not know at all
+// ("склоько", "олате", "годнсти") is one edit away from a real word more
+// often than from one of the FAQ's own words. dictCandidates lists the
+// dictionary word forms (words.bloom) one edit away; dictCorrect picks the
+// only one, or the only one the FAQ knows.
+
+// minDictRunes is the shortest word corrected against the dictionary: a
+// short word is one edit from too many real words.
+const minDictRunes = 5
+
+var (
+	cyrLetters = []rune("абвгдежзийклмнопрстуфхцчшщъыьэюя")
+	latLetters = []rune("abcdefghijklmnopqrstuvwxyz")
+)
+
+// dictCandidates are the distinct dictionary words one edit (a letter
+// deleted, inserted, replaced, or two neighbours swapped) from w.
+func dictCandidates(w string, s script) []string {
+	var alpha []rune
+	switch s {
+	case scriptCyrillic:
+		alpha = cyrLetters
+	case scriptLatin:
+		alpha = latLetters
+	default:
+		return nil
+	}
+	rs := []rune(w)
+	if len(rs) < minDictRunes || len(rs) > 24 {
+		return nil
+	}
+	var out []string
+	buf := make([]rune, 0, len(rs)+1)
+	enc := make([]byte, 0, 4*len(rs)+4)
+	check := func(c []rune) {
+		enc = enc[:0]
+		for _, r := range c {
+			enc = utf8.AppendRune(enc, r)
+		}
+		if !bloomHas(bloomHash(enc)) || string(enc) == w {
+			return
+		}
+		for _, o := range out {
+			if o == string(enc) {
+				return
+			}
+		}
+		out = append(out, string(enc))
+	}
+	for i := range rs {
+		buf = append(append(buf[:0], rs[:i]...), rs[i+1:]...)
+		check(buf)
+		if i+1 < len(rs) && rs[i] != rs[i+1] {
+			buf = append(buf[:0], rs...)
+			buf[i], buf[i+1] = buf[i+1], buf[i]
+			check(buf)
+		}
+		for _, a := range alpha {
+			if a == rs[i] {
+				continue
+			}
+			buf = append(buf[:0], rs...)
+			buf[i] = a
+			check(buf)
+		}
+	}
+	for i := 0; i <= len(rs); i++ {
+		for _, a := range alpha {
+			buf = append(append(append(buf[:0], rs[:i]...), a), rs[i:]...)
+			check(buf)
+		}
+	}
+	return out
+}
+
+// dictCache remembers dictCandidates per word: a few hundred Bloom probes
+// a word.
+var dictCache boundedCache[[]string]
+
+// dictCorrect is the dictionary word w was meant to be: the only candidate
+// one edit away, or the only one of several that known accepts; "" when
+// there is none or the choice is unclear.
+func dictCorrect(w string, s script, known func(string) bool) string {
+	cands, ok := dictCache.get(w)
+	if !ok {
+		cands = dictCandidates(w, s)
+		dictCache.put(w, cands)
+	}
+	switch len(cands) {
+	case 0:
+		return ""
+	case 1:
+		return cands[0]
+	}
+	pick := ""
+	for _, c := range cands {
+		if known(c) {
+			if pick != "" {
+				return ""
+			}
+			pick = c
+		}
+	}
+	return pick
 }
