@@ -206,15 +206,21 @@ func dictCandidates(w string, s script) []string {
 // a word.
 var dictCache boundedCache[[]string]
 
+// dictTypoOf is dictCandidates of w, cached.
+func dictTypoOf(w string) []string {
+	cands, ok := dictCache.get(w)
+	if !ok {
+		cands = dictCandidates(w, scriptOf(w))
+		dictCache.put(w, cands)
+	}
+	return cands
+}
+
 // dictCorrect is the dictionary word w was meant to be: the only candidate
 // one edit away, or the only one of several that known accepts; "" when
 // there is none or the choice is unclear.
 func dictCorrect(w string, s script, known func(string) bool) string {
-	cands, ok := dictCache.get(w)
-	if !ok {
-		cands = dictCandidates(w, s)
-		dictCache.put(w, cands)
-	}
+	cands := dictTypoOf(w)
 	switch len(cands) {
 	case 0:
 		return ""
