@@ -140,7 +140,7 @@ a line without a colon
 // TestColloquialData checks data/colloquial.txt itself: every line parses,
 // no variant is listed for two words or is itself a standard word (the list
 // is applied once, not in chains), and every variant typed alone reaches
-// the list (layout repair does not retype it first: "ща" would be "of").
+// the list (layout repair leaves the list's words alone: "ща" is not "of").
 func TestColloquialData(t *testing.T) {
 	seen := map[string]string{}
 	stds := map[string]bool{}

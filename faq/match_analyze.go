@@ -289,7 +289,7 @@ func isContraction(w string) bool {
 }
 
 func knowsLatin(v vocab, lx *lexicon, w string) bool {
-	if stopwords[w] || lx.words[w] || isDictWord(w) || (v != nil && v.knows(w, "")) {
+	if stopwords[w] || lx.words[w] || isDictWord(w) || colloquial(w) != "" || (v != nil && v.knows(w, "")) {
 		return true
 	}
 	st := stemWith(v, w, scriptLatin)
@@ -300,7 +300,7 @@ func knowsLatin(v vocab, lx *lexicon, w string) bool {
 }
 
 func knowsCyrillic(v vocab, lx *lexicon, w string) bool {
-	if stopwords[w] || lx.words[w] || isDictWord(w) || (v != nil && v.knows(w, "")) {
+	if stopwords[w] || lx.words[w] || isDictWord(w) || colloquial(w) != "" || (v != nil && v.knows(w, "")) {
 		return true
 	}
 	st := stemWith(v, w, scriptCyrillic)
