@@ -24,6 +24,7 @@ type hmember struct {
 	text   []rune
 	stem   string
 	prefix bool
+	whole  bool // "word=": the word itself only, no other form, no typo
 }
 
 // halt is one alternative of an element: one word or an exact phrase.
@@ -91,6 +92,9 @@ func newHandoffRules(ext HandoffLexicon, lx *lexicon) *handoffRules {
 		if strings.HasSuffix(m, "*") {
 			hm.prefix = true
 			m = strings.TrimSuffix(m, "*")
+		} else if strings.HasSuffix(m, "=") {
+			hm.whole = true
+			m = strings.TrimSuffix(m, "=")
 		}
 		m = fold(m)
 		hm.text = []rune(m)
@@ -100,15 +104,18 @@ func newHandoffRules(ext HandoffLexicon, lx *lexicon) *handoffRules {
 		return len(h.members) - 1
 	}
 	classes := map[string]*helement{}
+	// parseElem reads an element: alternatives separated by "|", each a
+	// word, a phrase or a @class (whose blockers then guard the element).
 	parseElem := func(tok string) helement {
-		if strings.HasPrefix(tok, "@") {
-			if c, ok := classes[tok[1:]]; ok {
-				return *c
-			}
-			return helement{}
-		}
 		var e helement
 		for _, alt := range strings.Split(tok, "|") {
+			if strings.HasPrefix(alt, "@") {
+				if c := classes[strings.ReplaceAll(alt[1:], " ", "_")]; c != nil {
+					e.alts = append(e.alts, c.alts...)
+					e.blockers = append(e.blockers, c.blockers...)
+				}
+				continue
+			}
 			var a halt
 			for _, w := range strings.Fields(alt) {
 				a = append(a, member(w))
@@ -132,7 +139,15 @@ func newHandoffRules(ext HandoffLexicon, lx *lexicon) *handoffRules {
 			if ok && !strings.Contains(name, " ") {
 				c := &helement{}
 				for _, w := range strings.Fields(rest) {
-					c.alts = append(c.alts, halt{member(w)})
+					if o := classes[w[1:]]; strings.HasPrefix(w, "@") && o != nil {
+						c.alts = append(c.alts, o.alts...)
+						continue
+					}
+					var a halt
+					for _, p := range strings.Split(w, "_") {
+						a = append(a, member(p))
+					}
+					c.alts = append(c.alts, a)
 				}
 				classes[strings.TrimSpace(name)] = c
 				continue
@@ -207,11 +222,11 @@ func newHandoffRules(ext HandoffLexicon, lx *lexicon) *handoffRules {
 			h.prefix[t] = append(h.prefix[t], int32(i))
 		} else {
 			h.exact[t] = append(h.exact[t], int32(i))
-			if hm.stem != t && len(hm.text) > 3 {
+			if hm.stem != t && len(hm.text) > 3 && !hm.whole {
 				h.exact["\x00"+hm.stem] = append(h.exact["\x00"+hm.stem], int32(i))
 			}
 		}
-		if len(hm.text) >= minFuzzyRunes && isCyrillicLetter(hm.text[0]) {
+		if len(hm.text) >= minFuzzyRunes && isCyrillicLetter(hm.text[0]) && !hm.whole {
 			k := startKey(hm.text[0])
 			h.fuzzy[k] = append(h.fuzzy[k], int32(i))
 		}
@@ -455,10 +470,18 @@ func (h *handoffRules) match(text string, ws []word) (Reason, bool) {
 			}
 		}
 	}
-	if weak >= 2 || (weak >= 1 && shouting(ws)) {
+	if weak >= 2 || (weak >= 1 && (shouting(ws) || emphatic(text))) {
 		return ReasonAngry, true
 	}
 	return "", false
+}
+
+// emphatic reports whether a message has "?!", "!?", "!!!" or "???": like
+// capitals, it turns one sign of anger into anger ("вы вообще работаете?!",
+// "сколько можно!!!").
+func emphatic(text string) bool {
+	return strings.Contains(text, "?!") || strings.Contains(text, "!?") ||
+		strings.Contains(text, "!!!") || strings.Contains(text, "???")
 }
 
 // onlyMatch reports whether the message, less politeness, is exactly the
