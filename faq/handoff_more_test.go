@@ -155,6 +155,13 @@ func TestHandoffMore(t *testing.T) {
 	}
 	// Ordinary questions that share words with the above.
 	ordinary := []string{
+		// A real word next to an angry one ("оставлю"/"ославлю"), a typo
+		// of another word ("возмут" is "возьмут"), a word that only stems
+		// like one ("хамам"), a topic word ("отписка" from a newsletter).
+		"беру 2 вещи из 5, остальные оставлю в пвз, так можно?",
+		"сын слабо знает математику, боюсь не возмут",
+		"есть хамам в клубе?",
+		"отписка",
 		"где мой заказ?",
 		"а курьер позвонит?",
 		"курьер позвонит мне или тому кто получает?",

@@ -25,6 +25,9 @@ type hmember struct {
 	stem   string
 	prefix bool
 	whole  bool // "word=": the word itself only, no other form, no typo
+	// alone: the member is an angry or request rule by itself
+	// ("разнесу"), with no other word to confirm a typo of it.
+	alone bool
 }
 
 // halt is one alternative of an element: one word or an exact phrase.
@@ -213,6 +216,15 @@ func newHandoffRules(ext HandoffLexicon, lx *lexicon) *handoffRules {
 	}
 	addExt(ext.Request, hRequest)
 	addExt(ext.Angry, hAngry)
+	for _, r := range h.rules {
+		if len(r.elems) == 1 && (r.kind == hRequest || r.kind == hAngry) {
+			for _, a := range r.elems[0].alts {
+				if len(a) == 1 {
+					h.members[a[0]].alone = true
+				}
+			}
+		}
+	}
 	h.exact = map[string][]int32{}
 	h.fuzzy = map[rune][]int32{}
 	h.prefix = map[string][]int32{}
@@ -280,11 +292,46 @@ func (h *handoffRules) lookupMembers(w *hword, bits []uint64) {
 	if len(w.text) < minFuzzyRunes-1 || !isCyrillicLetter(w.text[0]) {
 		return
 	}
+	var others []string // the real words w may be a typo of
 	for _, i := range h.fuzzy[startKey(w.text[0])] {
-		if bits[i>>6]&(1<<(uint(i)&63)) == 0 && h.members[i].matches(w) {
-			set(i)
+		if bits[i>>6]&(1<<(uint(i)&63)) != 0 || !h.members[i].matches(w) {
+			continue
+		}
+		if h.members[i].alone {
+			// A word that is a rule by itself only counts as a typo when
+			// the typed word is no real word ("оставлю" is not "ославлю")
+			// and every real word one letter away is that word: "возмут"
+			// is "возьмут", not "возмутительно". Elsewhere the rule's other
+			// words confirm the typo ("перевидите на аператора").
+			if isDictWord(t) {
+				continue
+			}
+			if others == nil {
+				others = append(dictTypoOf(t), "")
+			}
+			if !h.members[i].isAll(others) {
+				continue
+			}
+		}
+		set(i)
+	}
+}
+
+// isAll reports whether every real word of cs ("" ends the list) is member
+// m without typos.
+func (m *hmember) isAll(cs []string) bool {
+	for _, c := range cs {
+		if c == "" {
+			continue
+		}
+		if m.prefix && !strings.HasPrefix(c, string(m.text)) {
+			return false
+		}
+		if !m.prefix && c != string(m.text) && (m.stem == "" || len(m.text) <= 3 || stem(c, scriptOf(c)) != m.stem) {
+			return false
 		}
 	}
+	return true
 }
 
 // splitElements splits a rule body into elements: fields separated by
