@@ -75,10 +75,14 @@ hi hello hey hiya greetings good morning afternoon evening thanks thank thx ty b
 // answers, its synonyms on top of the built-in ones, and its handoff
 // phrases on top of the built-in lexicon.
 func NewMatcher(f *FAQ) *Matcher {
-	groups, _ := builtinLexicon()
-	all := append(slices.Clip(groups), f.Synonyms...)
+	groups, lex := builtinLexicon()
+	if len(f.Synonyms) > 0 {
+		// The FAQ's groups on top of the built-in ones; without them the
+		// compiled built-in lexicon is shared (read-only).
+		lex = newLexicon(append(slices.Clip(groups), f.Synonyms...))
+	}
 	m := &Matcher{
-		lex:        newLexicon(all),
+		lex:        lex,
 		knownSurf:  map[string]bool{},
 		knownStem:  map[string]bool{},
 		smallVocab: map[string]bool{},

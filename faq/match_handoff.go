@@ -69,6 +69,9 @@ type handoffRules struct {
 	// stem -> member indexes): customers repeat their words, and the typo
 	// tolerance is the costly part. Bounded by maxCached.
 	seen boundedCache[[]int32]
+	// byFirst lists, per member, the rules whose first element it can
+	// start: a message is checked only against the rules its words open.
+	byFirst [][]int32
 }
 
 // startKey buckets first letters for typo matching: vowels together.
@@ -216,6 +219,14 @@ func newHandoffRules(ext HandoffLexicon, lx *lexicon) *handoffRules {
 	}
 	addExt(ext.Request, hRequest)
 	addExt(ext.Angry, hAngry)
+	h.byFirst = make([][]int32, len(h.members))
+	for ri, r := range h.rules {
+		for _, a := range r.elems[0].alts {
+			if l := h.byFirst[a[0]]; len(l) == 0 || l[len(l)-1] != int32(ri) {
+				h.byFirst[a[0]] = append(l, int32(ri))
+			}
+		}
+	}
 	for _, r := range h.rules {
 		if len(r.elems) == 1 && (r.kind == hRequest || r.kind == hAngry) {
 			for _, a := range r.elems[0].alts {
@@ -490,9 +501,23 @@ func (h *handoffRules) match(text string, ws []word) (Reason, bool) {
 		}
 		return false
 	}
+	// The rules some word of the message opens, in file order.
+	cand := make([]uint64, (len(h.rules)+63)/64)
+	for k, b := range anyBits {
+		for b != 0 {
+			mi := k*64 + bits64TrailingZeros(b)
+			b &= b - 1
+			for _, ri := range h.byFirst[mi] {
+				cand[ri>>6] |= 1 << (uint(ri) & 63)
+			}
+		}
+	}
 	weak := 0
 	weakSeen := map[int]bool{}
 	for ri := range h.rules {
+		if cand[ri>>6]&(1<<(uint(ri)&63)) == 0 {
+			continue
+		}
 		r := &h.rules[ri]
 		if !present(r) {
 			continue
