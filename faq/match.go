@@ -12,8 +12,11 @@ import (
 type Matcher struct {
 	ids       []string
 	smalltalk []bool
-	lex       *lexicon
-	ix        *index
+	// asksBot: an entry other than small talk is itself a question to the
+	// bot ("are you a bot?" in CLINC150), so such questions are matched.
+	asksBot bool
+	lex     *lexicon
+	ix      *index
 	// knownSurf and knownStem are the words of the FAQ and the lexicon.
 	knownSurf map[string]bool
 	knownStem map[string]bool
@@ -129,6 +132,9 @@ func NewMatcher(f *FAQ) *Matcher {
 		qws := make([][]word, len(e.Questions))
 		for j, q := range e.Questions {
 			qws[j] = analyze(q, bv, m.lex)
+			if !e.SmallTalk && aboutTheBot(qws[j]) {
+				m.asksBot = true
+			}
 			if k := phrasingKey(qws[j]); k != "" {
 				if _, dup := m.exact[k]; !dup {
 					m.exact[k] = i
@@ -305,10 +311,39 @@ func (m *Matcher) isGreeting(ws []word, i int) bool {
 func (m *Matcher) onlySmallTalk(ws []word) bool {
 	for i := range ws {
 		if !ws[i].stop && !m.isGreeting(ws, i) {
-			return closing(ws)
+			return closing(ws) || (!m.asksBot && aboutTheBot(ws))
 		}
 	}
 	return true
+}
+
+// botWords and youWords make the small talk addressed to the bot itself
+// ("как тебя зовут", "what's your name?", "ты бот?", "are you a robot"):
+// its one content word ("name", "зовут") would otherwise find an entry
+// about changing a customer's name. A request for a person ("ты живой
+// человек?") is a handoff, checked before.
+var (
+	botWords = toSet(`зовут звать имя бот робот нейросеть ии кто откуда сколько лет умеешь
+name bot robot ai chatbot real who old created made`)
+	youWords = toSet(`ты тебя тебе тобой you your youre`)
+)
+
+// aboutTheBot reports whether a message only asks the bot about itself:
+// a "you" word and nothing but bot words and function words.
+func aboutTheBot(ws []word) bool {
+	you := false
+	for i := range ws {
+		w := &ws[i]
+		switch {
+		case youWords[w.orig]:
+			you = true
+		case botWords[w.orig]:
+		case w.stop:
+		default:
+			return false
+		}
+	}
+	return you
 }
 
 // ackWords say "thanks" or "got it"; closingWords are what a customer adds
@@ -322,7 +357,7 @@ thanks thank thx ty ok okay kk great perfect awesome cool got understood`)
 все всё вопрос снят решен решено решился решилось разобрался разобралась разобрались помогли помогло помог помогла
 помощь пришло пришел пришла пришли получил получила получили получилось заработало заработал работает нашел нашла нашлось
 большое огромное очень вам тебе вы ты бот теперь уже всем тогда за и а же вот так
-it all everything works worked solved received arrived got now much lot so you fine good nice`)
+it all everything works worked solved received arrived got now much lot so you fine good nice a the very`)
 )
 
 // closing reports whether a message only thanks or acknowledges: an ack
