@@ -192,6 +192,7 @@ func NewMatcher(f *FAQ) *Matcher {
 	}
 	// Typo targets: FAQ words first, then lexicon words not already there.
 	m.typos = newTypoIndex(typoWords)
+	m.typos.own = func(w string) bool { return m.knownSurf[w] }
 	buildIndex(docs, m.ix)
 	m.ix.finishPairs()
 	m.ix.seen = nil

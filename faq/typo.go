@@ -11,6 +11,8 @@ import "unicode/utf8"
 type typoIndex struct {
 	words   []string           // known words (folded)
 	deletes map[string][]int32 // word or word minus one rune -> words
+	// own tells the FAQ's own words from the lexicon's; nil: all equal.
+	own func(string) bool
 }
 
 // minTypoRunes is the shortest word worth correcting: shorter words have too
@@ -48,14 +50,16 @@ func newTypoIndex(words []string) *typoIndex {
 }
 
 // correct returns the known word closest to w, or "" when none is within the
-// allowed distance or two different words are equally close.
+// allowed distance or two different words are equally close (unless only
+// one of them is the FAQ's own: t.own).
 func (t *typoIndex) correct(w string) string {
 	rs := []rune(w)
 	if len(rs) < minTypoRunes || len(rs) > 30 {
 		return ""
 	}
 	maxd := maxTypoDist(len(rs))
-	best, bestD, tie := -1, maxd+1, false
+	bestD := maxd + 1
+	var best []int32 // the distinct words at bestD
 	seen := map[int32]bool{}
 	try := func(k string) {
 		for _, i := range t.deletes[k] {
@@ -66,9 +70,17 @@ func (t *typoIndex) correct(w string) string {
 			d := damerau(rs, []rune(t.words[i]), maxd)
 			switch {
 			case d < bestD:
-				best, bestD, tie = int(i), d, false
-			case d == bestD && best >= 0 && t.words[best] != t.words[i]:
-				tie = true
+				bestD, best = d, append(best[:0], i)
+			case d == bestD && d <= maxd:
+				dup := false
+				for _, b := range best {
+					if t.words[b] == t.words[i] {
+						dup = true
+					}
+				}
+				if !dup {
+					best = append(best, i)
+				}
 			}
 		}
 	}
@@ -79,10 +91,29 @@ func (t *typoIndex) correct(w string) string {
 		buf = append(buf, rs[j+1:]...)
 		try(string(buf))
 	}
-	if best < 0 || tie {
+	switch {
+	case len(best) == 0:
+		return ""
+	case len(best) == 1:
+		return t.words[best[0]]
+	case t.own == nil:
 		return ""
 	}
-	return t.words[best]
+	// A tie: the FAQ's own word over the lexicon's ("возрат" is "возврат"
+	// in a FAQ about returns, not the lexicon's "возраст").
+	pick := -1
+	for _, b := range best {
+		if t.own(t.words[b]) {
+			if pick >= 0 {
+				return ""
+			}
+			pick = int(b)
+		}
+	}
+	if pick < 0 {
+		return ""
+	}
+	return t.words[pick]
 }
 
 // damerau is the optimal-string-alignment distance between a and b, or

@@ -75,3 +75,19 @@ func BenchmarkDictCandidates(b *testing.B) {
 		dictCandidates("корпоратвный", scriptCyrillic)
 	}
 }
+
+// A typo equally close to a word of the FAQ and to one of the lexicon only
+// is the FAQ's word; two of the FAQ's own stay a tie.
+func TestTypoTieOwnWord(t *testing.T) {
+	ix := newTypoIndex([]string{"возврат", "возраст", "добавки", "доставки"})
+	if got := ix.correct("возрат"); got != "" {
+		t.Fatalf("without own words: %q, want a tie", got)
+	}
+	ix.own = func(w string) bool { return w == "возврат" || w == "доставки" || w == "добавки" }
+	if got := ix.correct("возрат"); got != "возврат" {
+		t.Errorf("correct(возрат) = %q, want возврат", got)
+	}
+	if got := ix.correct("дотавки"); got != "" {
+		t.Errorf("correct(дотавки) = %q, want a tie of two own words", got)
+	}
+}
