@@ -17,6 +17,16 @@ func testMatcher(t testing.TB) *Matcher {
 	return NewMatcher(f)
 }
 
+// matcherOf builds a Matcher on a FAQ given as YAML text.
+func matcherOf(t testing.TB, yamlText string) *Matcher {
+	t.Helper()
+	f, err := Parse(strings.NewReader(yamlText), "faq.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return NewMatcher(f)
+}
+
 func TestMatch(t *testing.T) {
 	m := testMatcher(t)
 	type want struct {

@@ -1,9 +1,6 @@
 package faq
 
-import (
-	"strings"
-	"testing"
-)
+import "testing"
 
 func TestDictCorrect(t *testing.T) {
 	none := func(string) bool { return false }
@@ -47,18 +44,14 @@ func TestDictCorrect(t *testing.T) {
 // A misspelling two edits from the FAQ's own word ("годность"), too far
 // for the typo index, is read through the dictionary ("годности").
 func TestMatchDictTypo(t *testing.T) {
-	f, err := Parse(strings.NewReader(`entries:
+	m := matcherOf(t, `entries:
   - id: freshness
     questions: ["Как вы следите за годностью продуктов?", "Привезут свежие продукты?"]
     answer: "Проверяем даты на складе каждый день."
   - id: delivery
     questions: ["Сколько стоит доставка?", "Когда привезут заказ?"]
     answer: "Доставка бесплатная от 1000 рублей."
-`), "faq.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := NewMatcher(f)
+`)
 	ws := analyze("срок годнсти", matcherVocab{m}, m.lex)
 	if len(ws) != 2 || ws[1].surf != "годности" || !ws[1].fixed {
 		t.Fatalf("analyze read %+v, want годнсти corrected to годности", ws)
