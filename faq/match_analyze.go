@@ -56,8 +56,10 @@ func (b buildVocab) stem(w string, s script) string {
 }
 
 // analyze cuts text into words: folding, layout repair (when a word reads as
-// Russian typed on the Latin layout or the reverse), stemming, stopwords,
-// typo correction against the vocabulary, and synonym groups.
+// Russian typed on the Latin layout or the reverse), informal spellings
+// (colloquial.txt), stemming, stopwords, typo correction against the
+// vocabulary and, in a customer's message, against the dictionary
+// (dictCorrect), and synonym groups.
 func analyze(text string, v vocab, lx *lexicon) []word {
 	raw := splitRaw(text)
 	ws := make([]word, 0, len(raw)+2)
