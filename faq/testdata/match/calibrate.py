@@ -2,7 +2,7 @@
 """Refit the matcher's two calibration models (faq/score.go) from a feature dump.
 
     SUPPORTBOT_EVAL=../shared/data \
-    E=$PWD/faq/testdata/eval SUPPORTBOT_EVAL_SETS=ru-telecom,$E/food,$E/furniture,$E/clothing,$E/school,$E/clinic,banking77,clinc150,stackfaq \
+    E=$PWD/faq/testdata/eval SUPPORTBOT_EVAL_SETS=ru-telecom,$E/food,$E/furniture,$E/clothing,$E/school,$E/clinic,$E/streaming,$E/bank,banking77,clinc150,stackfaq \
     SUPPORTBOT_EVAL_DUMP=/tmp/dump.csv go test ./faq -run TestEvalSets
     /usr/bin/python3 faq/testdata/match/calibrate.py /tmp/dump.csv
 
@@ -33,7 +33,7 @@ T2 = float(os.environ.get("T2", "0.75"))
 RUW = float(os.environ.get("RUW", "0.7"))
 C = float(os.environ.get("C", "10"))
 EN_WRONG = float(os.environ.get("EN_WRONG", "3.0"))  # most wrong on an English set (gates fitted on all)
-RU_ALL = ["ru-telecom", "food", "furniture", "clothing", "school", "clinic"]
+RU_ALL = ["ru-telecom", "food", "furniture", "clothing", "school", "clinic", "streaming", "bank"]
 OOS_MEAN = float(os.environ.get("OOS_MEAN", "7.0"))  # cap of the mean out-of-scope answered over the held-out brands
 OOS_MAX = float(os.environ.get("OOS_MAX", "9.0"))  # and of the worst brand
 
