@@ -1,7 +1,9 @@
 package faq
 
 import (
+	"maps"
 	"math"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -121,17 +123,18 @@ func NewMatcher(f *FAQ) *Matcher {
 		}
 	}
 	slices.Sort(typoWords) // deterministic ties
-	for _, e := range f.Entries {
+	pre := analyzeEntries(f.Entries, bv, m.lex, buildWorkers(len(f.Entries)))
+	for k, e := range f.Entries {
 		if e == nil {
 			continue
 		}
 		i := len(m.ids)
+		aw := &pre[k]
 		m.ids = append(m.ids, e.ID)
 		m.smalltalk = append(m.smalltalk, e.SmallTalk)
 		var ds []weightedDoc
-		qws := make([][]word, len(e.Questions))
-		for j, q := range e.Questions {
-			qws[j] = analyze(q, bv, m.lex)
+		qws := aw.questions
+		for j := range qws {
 			if !e.SmallTalk && aboutTheBot(qws[j]) {
 				m.asksBot = true
 			}
@@ -179,14 +182,14 @@ func NewMatcher(f *FAQ) *Matcher {
 		for _, ws := range qws {
 			addDoc(ws, 1, false)
 		}
-		for _, k := range e.Keywords {
-			addDoc(analyze(k, bv, m.lex), 1, false)
+		for _, ws := range aw.keywords {
+			addDoc(ws, 1, false)
 		}
 		if e.Answer != "" {
-			addDoc(analyze(e.Answer, bv, m.lex), answerWeight, true)
+			addDoc(aw.answer, answerWeight, true)
 		}
 		if e.AnswerEN != "" {
-			addDoc(analyze(e.AnswerEN, bv, m.lex), answerWeight, true)
+			addDoc(aw.answerEN, answerWeight, true)
 		}
 		docs = append(docs, ds)
 	}
@@ -211,6 +214,74 @@ func NewMatcher(f *FAQ) *Matcher {
 	m.scratch.New = func() any { s := make([]float64, 6*n); return &s }
 	return m
 }
+
+// entryWords are one entry's texts analysed for the index.
+type entryWords struct {
+	questions, keywords [][]word
+	answer, answerEN    []word
+}
+
+// analyzeEntries analyses every entry's texts with the given number of
+// workers (analysis is a third of NewMatcher on a large FAQ): each worker
+// stems into its own map, merged into bv's after, so the result is the
+// same as one by one.
+func analyzeEntries(entries []*Entry, bv buildVocab, lx *lexicon, workers int) []entryWords {
+	out := make([]entryWords, len(entries))
+	one := func(e *Entry, v buildVocab) entryWords {
+		var ew entryWords
+		for _, q := range e.Questions {
+			ew.questions = append(ew.questions, analyze(q, v, lx))
+		}
+		for _, k := range e.Keywords {
+			ew.keywords = append(ew.keywords, analyze(k, v, lx))
+		}
+		if e.Answer != "" {
+			ew.answer = analyze(e.Answer, v, lx)
+		}
+		if e.AnswerEN != "" {
+			ew.answerEN = analyze(e.AnswerEN, v, lx)
+		}
+		return ew
+	}
+	if workers <= 1 {
+		for i, e := range entries {
+			if e != nil {
+				out[i] = one(e, bv)
+			}
+		}
+		return out
+	}
+	vocabs := make([]buildVocab, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		vocabs[w] = buildVocab{stems: map[string]string{}}
+		wg.Go(func() {
+			for i := w; i < len(entries); i += workers {
+				if e := entries[i]; e != nil {
+					out[i] = one(e, vocabs[w])
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for _, v := range vocabs {
+		maps.Copy(bv.stems, v.stems)
+	}
+	return out
+}
+
+// buildWorkers is how many goroutines analyse a FAQ of n entries: one
+// below parallelEntries, where starting them costs more than it saves.
+func buildWorkers(n int) int {
+	if n < parallelEntries {
+		return 1
+	}
+	return min(runtime.GOMAXPROCS(0), 4)
+}
+
+// parallelEntries is the size of FAQ from which its texts are analysed in
+// parallel.
+const parallelEntries = 64
 
 // otherTexts are the texts of f the index does not read that may name a
 // company: the FAQ's own name, its partners (a delivery service, a bank for

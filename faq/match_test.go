@@ -1,6 +1,7 @@
 package faq
 
 import (
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -317,5 +318,31 @@ func TestBrands(t *testing.T) {
 		if got := count(text); got != want {
 			t.Errorf("brands in %q = %d, want %d", text, got, want)
 		}
+	}
+}
+
+// A large FAQ is analysed in parallel at NewMatcher; it must read every
+// text exactly as one worker does, or a brand's answers would depend on
+// the machine's cores.
+func TestAnalyzeEntriesParallelSameAsSerial(t *testing.T) {
+	f := generateFAQ(300, 5)
+	f.Entries[7] = nil // a hole, as a FAQ being edited may leave
+	_, lx := builtinLexicon()
+	one := buildVocab{stems: map[string]string{}}
+	many := buildVocab{stems: map[string]string{}}
+	want := analyzeEntries(f.Entries, one, lx, 1)
+	got := analyzeEntries(f.Entries, many, lx, 3)
+	if !reflect.DeepEqual(got, want) {
+		for i := range want {
+			if !reflect.DeepEqual(got[i], want[i]) {
+				t.Fatalf("entry %d analysed differently in parallel:\n got %+v\nwant %+v", i, got[i], want[i])
+			}
+		}
+	}
+	if !reflect.DeepEqual(many.stems, one.stems) {
+		t.Fatalf("stems: %d in parallel, %d serially", len(many.stems), len(one.stems))
+	}
+	if len(one.stems) == 0 || len(want[0].questions) != 5 || want[0].answer == nil {
+		t.Fatalf("nothing analysed: %d stems, %d questions", len(one.stems), len(want[0].questions))
 	}
 }
