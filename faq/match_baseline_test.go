@@ -41,7 +41,7 @@ func baselineFeats(text string, o baselineOpts) map[string]float64 {
 		st := stem(t.text, t.script)
 		f["w:"+st]++
 		if o.grams {
-			forGrams(t.text, func(g string) { f["g:"+g]++ })
+			forGrams(t.text, func(g []byte) { f["g:"+string(g)]++ })
 		}
 	}
 	if o.binaryTF {

@@ -3,7 +3,6 @@ package faq
 import (
 	"math"
 	"slices"
-	"strings"
 )
 
 // The index: every entry is a centroid of its phrasings (questions and
@@ -239,12 +238,12 @@ func (ix *index) docFeatures(ws []word, create bool, dst []int32, unknown *[2]fl
 				add(id)
 			}
 		}
-		forGrams(w.surf, func(g string) {
-			if id, ok := ix.gramID[g]; ok {
+		forGrams(w.surf, func(g []byte) {
+			if id, ok := ix.gramID[string(g)]; ok {
 				add(id)
 			} else if create {
 				id = newFeat(spaceGram, fs)
-				ix.gramID[strings.Clone(g)] = id
+				ix.gramID[string(g)] = id
 				add(id)
 			} else if unknown != nil && fs == 0 && !explained && !ix.foreign[w.script] {
 				unknown[spaceGram] += float64(ix.unknownIDF * ix.unknownIDF)
@@ -256,8 +255,9 @@ func (ix *index) docFeatures(ws []word, create bool, dst []int32, unknown *[2]fl
 }
 
 // forGrams calls f with every character n-gram of " w " (the spaces mark
-// the word's edges). Words of one letter give none.
-func forGrams(w string, f func(string)) {
+// the word's edges), in a buffer f must copy to keep. Words of one letter
+// give none.
+func forGrams(w string, f func([]byte)) {
 	if len(w) < 2 {
 		return
 	}
@@ -278,7 +278,7 @@ func forGrams(w string, f func(string)) {
 		if i+gramN < n {
 			end = offs[i+gramN]
 		}
-		f(string(s[offs[i]:end]))
+		f(s[offs[i]:end])
 	}
 }
 
