@@ -47,6 +47,7 @@ const (
 	hAngry
 	hWeak
 	hOnly
+	hAlone
 )
 
 type hrule struct {
@@ -180,6 +181,8 @@ func newHandoffRules(ext HandoffLexicon, lx *lexicon) *handoffRules {
 			r.kind = hWeak
 		case "only":
 			r.kind = hOnly
+		case "alone":
+			r.kind = hAlone
 		default:
 			continue
 		}
@@ -539,6 +542,10 @@ func (h *handoffRules) match(text string, ws []word) (Reason, bool) {
 		case hOnly:
 			if onlyMatch(r, hw, ws, elemAt) {
 				return ReasonRequest, true
+			}
+		case hAlone:
+			if onlyMatch(r, hw, ws, elemAt) {
+				return ReasonAngry, true
 			}
 		}
 	}
