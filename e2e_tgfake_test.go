@@ -567,16 +567,8 @@ func (f *tgFake) sendMessage(w http.ResponseWriter, call *tgCall) {
 			}
 		}
 	}
-	f.mu.Lock()
-	if f.blocked[chat] {
-		f.mu.Unlock()
-		f.answer(w, call, 403, tgError(403, "Forbidden: bot was blocked by the user"))
-		return
-	}
-	thread, status, desc := f.threadLocked(chat, p["message_thread_id"])
-	if status != 0 {
-		f.mu.Unlock()
-		f.answer(w, call, status, tgError(status, desc))
+	thread, ok := f.lockChat(w, call, chat, p["message_thread_id"])
+	if !ok {
 		return
 	}
 	f.nextMsgID++
@@ -592,6 +584,25 @@ func (f *tgFake) sendMessage(w http.ResponseWriter, call *tgCall) {
 	f.mu.Unlock()
 	msg["text"] = plain
 	f.answer(w, call, 200, tgOK(msg))
+}
+
+// lockChat takes f.mu for a send to chat, as Telegram refuses one: 403
+// when the customer blocked the bot, 400 for a topic that is not there. On
+// a refusal it has answered the call and released the lock.
+func (f *tgFake) lockChat(w http.ResponseWriter, call *tgCall, chat, threadParam string) (thread int, ok bool) {
+	f.mu.Lock()
+	if f.blocked[chat] {
+		f.mu.Unlock()
+		f.answer(w, call, 403, tgError(403, "Forbidden: bot was blocked by the user"))
+		return 0, false
+	}
+	thread, status, desc := f.threadLocked(chat, threadParam)
+	if status != 0 {
+		f.mu.Unlock()
+		f.answer(w, call, status, tgError(status, desc))
+		return 0, false
+	}
+	return thread, true
 }
 
 // threadLocked checks message_thread_id of a send to chat: in the forum
@@ -677,16 +688,8 @@ func (f *tgFake) sendMedia(w http.ResponseWriter, call *tgCall) {
 			return
 		}
 	}
-	f.mu.Lock()
-	if f.blocked[chat] {
-		f.mu.Unlock()
-		f.answer(w, call, 403, tgError(403, "Forbidden: bot was blocked by the user"))
-		return
-	}
-	thread, status, desc := f.threadLocked(chat, p["message_thread_id"])
-	if status != 0 {
-		f.mu.Unlock()
-		f.answer(w, call, status, tgError(status, desc))
+	thread, ok := f.lockChat(w, call, chat, p["message_thread_id"])
+	if !ok {
 		return
 	}
 	f.nextMsgID++
